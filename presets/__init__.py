@@ -1,0 +1,1 @@
+"""Preset files shipped with tuidl (installed as the package `tuidl.presets`)."""

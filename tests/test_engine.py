@@ -1,0 +1,82 @@
+"""The shared engine: event stream, reproducibility, gradient statistics, divergence, resume."""
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from tuidl.engine.gradstats import GradStatsProbe, named_layers
+from tuidl.runner import execute, prepare
+
+
+def _of(events, kind):
+    return [e for e in events if e["type"] == kind]
+
+
+def test_gradient_statistics_match_a_hand_computation():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    model(torch.randn(5, 3)).pow(2).sum().backward()
+    layers = named_layers(model)
+    assert [name for name, _ in layers] == ["0", "2"]
+    norm, mean_abs, max_abs = GradStatsProbe(layers).compute().tolist()
+    for i, (_, params) in enumerate(layers):
+        g = torch.cat([p.grad.flatten() for p in params])
+        assert norm[i] == pytest.approx(g.norm().item(), rel=1e-5)
+        assert mean_abs[i] == pytest.approx(g.abs().mean().item(), rel=1e-5)
+        assert max_abs[i] == pytest.approx(g.abs().max().item(), rel=1e-6)
+
+
+def test_event_stream_of_a_finished_classifier_run(train):
+    summary, run_dir, events = train("mlp", "epochs=3", "n_samples=300")
+    assert {p.name for p in run_dir.iterdir()} >= {"config.toml", "events.jsonl",
+                                                   "summary.json", "checkpoint.pt"}
+    assert json.loads((run_dir / "summary.json").read_text()) == summary
+    start = _of(events, "run_start")[0]
+    layer_names = [layer["name"] for layer in start["layers"]]
+    assert layer_names == ["fc1", "fc2", "out"]
+    assert start["total_params"] == sum(layer["params"] for layer in start["layers"])
+    grads = _of(events, "grad_stats")
+    assert grads and all(g["layers"] == layer_names for g in grads)
+    assert all(v > 0 for g in grads for v in g["norm"])
+    confusions = _of(events, "confusion")
+    assert len(confusions) == 3
+    assert all(sum(map(sum, c["matrix"])) == 60 for c in confusions)  # 20 % of 300 validate
+    scalars = _of(events, "scalars")
+    assert {"loss", "lr", "samples_per_s"} <= set(scalars[0]["values"])
+    assert [e["status"] for e in _of(events, "status")] == ["running", "completed"]
+    assert events[-1]["type"] == "summary" and events[-1]["status"] == "completed"
+    assert _of(events, "task_view")[0]["kind"] == "decision_boundary"
+
+
+def test_same_seed_same_losses(train):
+    def losses(*extra):
+        _, _, events = train("mlp", "epochs=2", "n_samples=300", *extra)
+        return [e["values"]["loss"] for e in _of(events, "scalars")]
+    assert losses() == losses()
+    assert losses() != losses("seed=1")
+
+
+def test_exploding_run_is_reported_diverged(train):
+    summary, _, events = train("mlp", "epochs=5", "optimizer=sgd", "lr=100", "init=normal",
+                               "init_scale=30", "activation=linear", "log_every=1")
+    assert summary["status"] == "diverged"
+    assert "not finite" in summary["message"]
+    assert summary["steps"] < 5 * 25
+
+
+def test_early_stopping_stops_before_the_last_epoch(train):
+    summary, _, _ = train("mlp", "epochs=200", "n_samples=200", "early_stopping=3", "lr=0.05")
+    assert summary["status"] == "completed" and summary["epochs"] < 200
+    assert "early stopping" in summary["message"]
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path):
+    prep = prepare("mlp", ["epochs=2", "n_samples=300"])
+    first = execute(prep, out_root=str(tmp_path))
+    from tuidl.runner import resume_prepared
+    again = resume_prepared(first.run_dir, epochs=4)  # two more epochs
+    resumed = execute(again, run_dir=first.run_dir)
+    assert resumed.epochs == 4 and resumed.steps == 2 * first.steps
+    lines = (tmp_path / first.run_dir.split("/")[-1] / "events.jsonl").read_text().splitlines()
+    assert sum(json.loads(line)["type"] == "run_start" for line in lines) == 2

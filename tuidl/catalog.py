@@ -1,0 +1,96 @@
+"""Preset catalog: find, read and resolve them into a validated config (torch-free).
+
+A preset is a small TOML file naming a family and the hyperparameter values that differ from
+the family's defaults:
+
+    family = "mlp"
+    about = "a two-layer MLP solves XOR"
+    [params]
+    dataset = "xor"
+
+Built-in presets ship inside the package (`tuidl.presets`), so an installed tuidl finds them;
+any other path ending in .toml is read as a user preset.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tuidl.config import ConfigError, _did_you_mean, resolve
+from tuidl.specs import Family, get_family
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    family: str
+    about: str
+    values: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+    @property
+    def spec(self) -> Family:
+        return get_family(self.family)
+
+    def resolve(self, overrides: list[str] | dict[str, str] = ()) -> dict[str, Any]:
+        return resolve(list(self.spec.params), self.values, overrides)
+
+
+def builtin_dir():
+    return resources.files("tuidl.presets")
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name[:-5] for p in builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def list_presets() -> list[Preset]:
+    return [load_preset(name) for name in builtin_names()]
+
+
+def load_preset(ref: str) -> Preset:
+    """A built-in preset by name, or a preset file by path."""
+    path = Path(ref)
+    if ref.endswith(".toml") or path.is_file():
+        if not path.is_file():
+            raise ConfigError(f"preset file not found: {ref}")
+        return _parse(path.read_text(encoding="utf-8"), path.stem, str(path))
+    resource = builtin_dir() / f"{ref}.toml"
+    if not resource.is_file():
+        hint = _did_you_mean(ref, builtin_names())
+        raise ConfigError(f"unknown preset {ref!r}{hint}; `tuidl list` shows them all")
+    return _parse(resource.read_text(encoding="utf-8"), ref, None)
+
+
+def _parse(text: str, name: str, path: str | None) -> Preset:
+    where = path or f"preset {name}"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{where}: invalid TOML: {e}") from None
+    unknown = set(data) - {"family", "about", "name", "params"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} "
+                          "(expected family, about, name and a [params] table)")
+    if "family" not in data:
+        raise ConfigError(f"{where}: missing 'family'")
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: [params] must be a table")
+    preset = Preset(name=str(data.get("name", name)), family=str(data["family"]),
+                    about=str(data.get("about", "")), values=params, path=path)
+    try:
+        preset.resolve()
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
+    return preset
+
+
+def dump_config(preset: Preset, config: dict[str, Any]) -> str:
+    """The resolved config as a preset file that `tuidl run` accepts again."""
+    import tomli_w
+    return tomli_w.dumps({"name": preset.name, "family": preset.family, "about": preset.about,
+                          "params": config})

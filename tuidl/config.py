@@ -1,0 +1,171 @@
+"""Hyperparameter schema and validation (torch-free).
+
+A `Param` declares one hyperparameter: its type, range or choices, default and a one-line
+description. Families list their params (see `tuidl.specs`); `resolve` turns a preset's values
+plus command-line overrides into a complete, validated config dict. Every problem raises
+`ConfigError` with a one-line message that the CLI and the TUI show as they are.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+class TuidlError(Exception):
+    """A problem with the user's input: shown as one line, exit code 2."""
+
+
+class ConfigError(TuidlError):
+    pass
+
+
+TYPE_NAMES = {int: "int", float: "float", str: "str", bool: "bool", "ints": "int list"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: Any  # int, float, str, bool or "ints" (comma-separated positive ints, e.g. "16,16")
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    min_inclusive: bool = True
+    pattern: str | None = None  # regex a str value must match in full
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.type]
+
+    @property
+    def range_text(self) -> str:
+        if self.choices:
+            return " | ".join(self.choices)
+        if self.type is bool:
+            return "true | false"
+        if self.type == "ints":
+            return "e.g. 16,16 (each 1..4096)"
+        lo = "-inf" if self.min is None else _fmt(self.min)
+        hi = "inf" if self.max is None else _fmt(self.max)
+        if self.type is str:
+            return "text"
+        return f"{'[' if self.min_inclusive else '('}{lo}, {hi}]"
+
+    def parse(self, raw: str) -> Any:
+        """Parse a command-line string (`--set name=raw`) and validate it."""
+        raw = raw.strip()
+        if self.type is bool:
+            low = raw.lower()
+            if low in ("true", "1", "yes", "on"):
+                return True
+            if low in ("false", "0", "no", "off"):
+                return False
+            raise ConfigError(f"{self.name}: expected true or false, got {raw!r}")
+        if self.type in (int, float):
+            try:
+                value = int(raw) if self.type is int else float(raw)
+            except ValueError:
+                raise ConfigError(f"{self.name}: expected {self.type_name}, got {raw!r}") from None
+            return self.validate(value)
+        return self.validate(raw)
+
+    def validate(self, value: Any) -> Any:
+        """Check a typed value (from TOML or `parse`) and return it normalised."""
+        name = self.name
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{name}: expected true or false, got {value!r}")
+            return value
+        if self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise ConfigError(f"{name}: expected int, got {value!r}")
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{name}: expected float, got {value!r}")
+            value = float(value)
+            if not math.isfinite(value):
+                raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+        elif self.type == "ints":
+            return self._validate_ints(value)
+        elif not isinstance(value, str):
+            raise ConfigError(f"{name}: expected text, got {value!r}")
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            raise ConfigError(f"{name}: {value!r} is not valid ({self.help})")
+        if self.choices is not None and value not in self.choices:
+            hint = _did_you_mean(str(value), self.choices)
+            raise ConfigError(f"{name}: {value!r} is not one of {', '.join(self.choices)}{hint}")
+        if self.type in (int, float):
+            too_low = self.min is not None and (
+                value < self.min if self.min_inclusive else value <= self.min)
+            too_high = self.max is not None and value > self.max
+            if too_low or too_high:
+                raise ConfigError(f"{name}: {value!r} is out of range {self.range_text}")
+        return value
+
+    def _validate_ints(self, value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            parts = [str(v) for v in value]
+        elif isinstance(value, str):
+            parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
+        else:
+            raise ConfigError(f"{self.name}: expected a list of ints like '16,16', got {value!r}")
+        try:
+            ints = [int(p) for p in parts]
+        except ValueError:
+            raise ConfigError(
+                f"{self.name}: expected a list of ints like '16,16', got {value!r}") from None
+        if not ints and self.min:
+            raise ConfigError(f"{self.name}: needs at least one value")
+        if any(i < 1 or i > 4096 for i in ints):
+            raise ConfigError(f"{self.name}: each value must be in 1..4096, got {value!r}")
+        return ",".join(str(i) for i in ints)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_ints(text: str) -> list[int]:
+    """'16,16' -> [16, 16] (the canonical form `Param` stores for type 'ints')."""
+    return [int(p) for p in text.split(",") if p]
+
+
+def resolve(params: list[Param], values: dict[str, Any],
+            overrides: list[str] | dict[str, str] = ()) -> dict[str, Any]:
+    """Defaults <- preset values <- overrides ("key=value" strings), all validated."""
+    by_name = {p.name: p for p in params}
+    config = {p.name: p.default for p in params}
+    for key, value in values.items():
+        config[key] = _param(by_name, key).validate(value)
+    items = overrides.items() if isinstance(overrides, dict) else map(_split_override, overrides)
+    for key, raw in items:
+        config[key] = _param(by_name, key).parse(raw)
+    return config
+
+
+def _param(by_name: dict[str, Param], key: str) -> Param:
+    if key not in by_name:
+        hint = _did_you_mean(key, by_name)
+        raise ConfigError(f"unknown hyperparameter {key!r}{hint}")
+    return by_name[key]
+
+
+def _split_override(item: str) -> tuple[str, str]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects key=value, got {item!r}")
+    return key.strip(), raw

@@ -1,0 +1,41 @@
+"""Seeded train / validation / test split, moved to the device once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from tuidl.config import ConfigError
+
+
+@dataclass
+class Split:
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+
+
+def split(x: np.ndarray, y: np.ndarray, train_fraction: float, test_fraction: float, seed: int,
+          device: torch.device) -> Split:
+    if train_fraction + test_fraction >= 1.0:
+        raise ConfigError(f"train_fraction + test_fraction must be < 1 "
+                          f"(got {train_fraction} + {test_fraction})")
+    n = len(y)
+    order = np.random.default_rng(seed + 7919).permutation(n)
+    n_test = int(round(n * test_fraction))
+    n_train = int(round(n * train_fraction))
+    if n_train < 1 or n - n_test - n_train < 1:
+        raise ConfigError(f"{n} samples are too few for this split")
+    test, rest = order[:n_test], order[n_test:]
+    tr, va = rest[:n_train], rest[n_train:]
+
+    def t(a, idx):
+        return torch.as_tensor(a[idx]).to(device)
+    out = Split(t(x, tr), t(y, tr), t(x, va), t(y, va))
+    if n_test:
+        out.x_test, out.y_test = t(x, test), t(y, test)
+    return out

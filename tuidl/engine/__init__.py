@@ -1,0 +1,1 @@
+"""Training engine: one loop for every family, device-agnostic, no UI imports."""

@@ -1,0 +1,61 @@
+"""Control: requests from a front end to a running engine (pause, single step, stop, lr).
+
+Built on threading primitives by default; pass a multiprocessing context to steer an engine
+in a child process (the TUI trains in one, so rendering never competes with training for the
+GIL). The engine checks it once per step: a few flag reads, no waiting unless paused.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from types import SimpleNamespace
+
+
+class Control:
+    def __init__(self, ctx=None):
+        make_event = ctx.Event if ctx else threading.Event
+        self.stop = make_event()
+        self.resume = make_event()
+        self.resume.set()
+        self.wake = make_event()
+        self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
+        self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
+
+    # -- front end side -----------------------------------------------------------------------
+    def pause(self) -> None:
+        self.resume.clear()
+
+    def unpause(self) -> None:
+        self.resume.set()
+        self.wake.set()
+
+    def step_once(self) -> None:
+        """While paused: let exactly one more training step run."""
+        self._steps.value += 1
+        self.wake.set()
+
+    def set_lr(self, lr: float) -> None:
+        self._lr.value = lr
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        self.resume.set()
+        self.wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self.resume.is_set()
+
+    # -- engine side --------------------------------------------------------------------------
+    def take_lr(self) -> float | None:
+        lr = self._lr.value
+        if math.isnan(lr):
+            return None
+        self._lr.value = math.nan
+        return lr
+
+    def take_single_step(self) -> bool:
+        if self._steps.value > 0:
+            self._steps.value -= 1
+            return True
+        return False

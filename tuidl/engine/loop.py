@@ -1,0 +1,232 @@
+"""The training loop shared by every family.
+
+Cost model: a step launches the task's kernels and adds its scalars into device-side sums; the
+host reads those sums (one sync) only every `log_every` steps, together with the gradient
+statistics of that step. Evaluation happens once per epoch and may sync freely.
+"""
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from typing import Any, Callable
+
+import torch
+
+from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
+from tuidl.engine.control import Control
+from tuidl.engine.gradstats import GradStatsProbe, named_layers
+from tuidl.events import (Confusion, EvalMetrics, Event, GradStats, RunStart, Scalars, Status,
+                          Summary, TaskView)
+from tuidl.tasks.base import Task
+
+
+class Updater:
+    """What a task calls after `backward()`: measure, clip, step, zero."""
+
+    def __init__(self, task: Task, grad_clip: float):
+        several = len(task.optimizers) > 1
+        self.task = task
+        self.grad_clip = grad_clip
+        self.probes = {name: GradStatsProbe(named_layers(task.models[name],
+                                                         f"{name}." if several else ""))
+                       for name in task.optimizers}
+        self.params = {name: [p for g in opt.param_groups for p in g["params"]]
+                       for name, opt in task.optimizers.items()}
+        self.capture = False
+        self.captured: dict[str, torch.Tensor] = {}
+
+    def __call__(self, name: str) -> None:
+        if self.capture:
+            self.captured[name] = self.probes[name].compute()
+        if self.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.params[name], self.grad_clip, foreach=True)
+        opt = self.task.optimizers[name]
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [n for probe in self.probes.values() for n in probe.names]
+
+
+class Engine:
+    def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
+                 *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
+                 checkpoint_path: str | None = None, resume_from: str | None = None):
+        self.task, self.config, self.emit = task, config, emit
+        self.preset, self.run_dir = preset, run_dir
+        self.control = control or Control()
+        self.checkpoint_path, self.resume_from = checkpoint_path, resume_from
+        self.epochs = int(config["epochs"])
+        self.log_every = int(config.get("log_every", 10))
+        self.patience = int(config.get("early_stopping", 0))
+        self.updater = Updater(task, float(config.get("grad_clip", 0.0)))
+        self.gen = torch.Generator(device=task.device)
+        self.gen.manual_seed(int(config.get("seed", 0)))
+        self.step = self.epoch = 0
+        self.best_val, self.bad_evals = math.inf, 0
+        self.metrics: dict[str, float] = {}
+        self.error_traceback = ""
+        self.paused = False
+
+    # -- events ---------------------------------------------------------------------------
+    def _emit(self, cls, **kw) -> None:
+        self.emit(cls(step=self.step, epoch=self.epoch, **kw))
+
+    def _run_start(self) -> None:
+        layers = []
+        for name, model in self.task.models.items():
+            prefix = f"{name}." if len(self.task.models) > 1 else ""
+            for lname, params in named_layers(model, prefix):
+                layers.append({"name": lname, "params": sum(p.numel() for p in params),
+                               "shape": [list(p.shape) for p in params]})
+        self._emit(RunStart, preset=self.preset, family=self.task.family, config=self.config,
+                   device=str(self.task.device), layers=layers,
+                   total_params=sum(layer["params"] for layer in layers),
+                   steps_per_epoch=self.task.steps_per_epoch,
+                   total_steps=self.task.steps_per_epoch * self.epochs, run_dir=self.run_dir)
+
+    # -- loop -----------------------------------------------------------------------------
+    def run(self) -> Summary:
+        t0 = time.perf_counter()
+        if self.resume_from:
+            self._restore(self.resume_from)
+        self._run_start()
+        self._emit(Status, status="running")
+        status, message = "completed", ""
+        try:
+            status, message = self._train()
+        except KeyboardInterrupt:
+            status, message = "stopped", "interrupted"
+        except Exception as e:  # the run fails, the program does not
+            status, message = "failed", f"{type(e).__name__}: {e}"
+            self.error_traceback = traceback.format_exc()
+        finish = self.task.finish(self.metrics) if status != "failed" else None
+        metrics = dict(self.metrics)
+        if finish:
+            metrics.update(finish.metrics)
+            message = "; ".join(m for m in (message, finish.message) if m)
+        self._emit(Status, status=status, message=message)
+        summary = Summary(step=self.step, epoch=self.epoch, preset=self.preset, status=status,
+                          epochs=self.epoch, steps=self.step,
+                          seconds=round(time.perf_counter() - t0, 3),
+                          device=str(self.task.device), run_dir=self.run_dir, metrics=metrics,
+                          message=message)
+        self.emit(summary)
+        return summary
+
+    def _train(self) -> tuple[str, str]:
+        task, dev = self.task, self.task.device
+        sums: dict[str, torch.Tensor] = {}
+        epoch_sums: dict[str, torch.Tensor] = {}
+        count, epoch_count, samples, t_log = 0, 0, 0, time.perf_counter()
+        while self.epoch < self.epochs:
+            perm = torch.randperm(task.n_train, device=dev, generator=self.gen)
+            for b in range(task.steps_per_epoch):
+                if not self._wait_if_paused():
+                    return "stopped", "stopped by user"
+                idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
+                log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
+                self.updater.capture = log_now
+                out = task.train_step(idx, self.updater)
+                for k, v in out.items():
+                    sums[k] = sums[k] + v if k in sums else v.float().clone()
+                    epoch_sums[k] = epoch_sums[k] + v if k in epoch_sums else v.float().clone()
+                count, epoch_count = count + 1, epoch_count + 1
+                samples += task.samples_in(idx)
+                self.step += 1
+                if log_now:
+                    now = time.perf_counter()
+                    if not self._log(sums, count, samples / max(now - t_log, 1e-9)):
+                        return "diverged", "loss is not finite (NaN or inf)"
+                    sums, count, samples, t_log = {}, 0, 0, now
+            self.epoch += 1
+            train_means = {f"train_{k}": v / epoch_count for k, v in epoch_sums.items()}
+            epoch_sums, epoch_count = {}, 0
+            verdict = self._evaluate(train_means)
+            if verdict:
+                return verdict
+        return "completed", ""
+
+    def _wait_if_paused(self) -> bool:
+        c = self.control
+        lr = c.take_lr()
+        if lr is not None:
+            self.task.set_lr(lr)
+        if not c.resume.is_set() and not c.stop.is_set():
+            if not self.paused:
+                self.paused = True
+                self._emit(Status, status="paused")
+            while not c.resume.is_set() and not c.stop.is_set():
+                if c.take_single_step():
+                    return True
+                c.wake.wait(0.05)
+                c.wake.clear()
+        if self.paused and not c.stop.is_set():
+            self.paused = False
+            self._emit(Status, status="running")
+        return not c.stop.is_set()
+
+    def _log(self, sums: dict[str, torch.Tensor], count: int, rate: float) -> bool:
+        keys = list(sums)
+        captured = self.updater.captured
+        flat = [torch.stack([sums[k] for k in keys]) / count] if keys else []
+        flat += [captured[name] for name in self.updater.probes if name in captured]
+        host = [t.detach().cpu().tolist() for t in flat]  # the one sync of this log interval
+        values = dict(zip(keys, host[0])) if keys else {}
+        values.update(self._lrs())
+        values[f"{self.task.unit}_per_s"] = rate
+        self._emit(Scalars, values=values)
+        if len(host) > 1:
+            stats = [row for block in host[1:] for row in zip(*block)]
+            names = [n for name in self.updater.probes if name in captured
+                     for n in self.updater.probes[name].names]
+            self._emit(GradStats, layers=names, norm=[s[0] for s in stats],
+                       mean_abs=[s[1] for s in stats], max_abs=[s[2] for s in stats])
+        self.updater.captured = {}
+        return all(math.isfinite(v) for v in values.values())
+
+    def _lrs(self) -> dict[str, float]:
+        opts = self.task.optimizers
+        if len(opts) == 1:
+            return {"lr": next(iter(opts.values())).param_groups[0]["lr"]}
+        return {f"lr_{n}": o.param_groups[0]["lr"] for n, o in opts.items()}
+
+    def _evaluate(self, train_means: dict[str, torch.Tensor]) -> tuple[str, str] | None:
+        with torch.no_grad():
+            ev = self.task.evaluate()
+        metrics = {k: float(v) for k, v in train_means.items()}
+        metrics.update(ev.metrics)
+        self.metrics = metrics
+        self._emit(EvalMetrics, metrics=metrics)
+        if ev.confusion is not None:
+            labels, matrix = ev.confusion
+            self._emit(Confusion, labels=labels, matrix=matrix)
+        if ev.view is not None:
+            self._emit(TaskView, kind=ev.view[0], data=ev.view[1])
+        if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+            return "diverged", "metrics are not finite (NaN or inf)"
+        val = metrics.get("val_loss")
+        if val is not None and val < self.best_val:
+            self.best_val, self.bad_evals = val, 0
+        elif val is not None:
+            self.bad_evals += 1
+        if self.checkpoint_path:
+            save_checkpoint(self.checkpoint_path, self)
+        if self.patience and self.bad_evals >= self.patience:
+            return "completed", (f"early stopping: val loss did not improve for "
+                                 f"{self.patience} evals (best {self.best_val:.4g})")
+        return None
+
+    def _restore(self, path: str) -> None:
+        state = load_checkpoint(path, self.task.device)
+        for name, model in self.task.models.items():
+            model.load_state_dict(state["models"][name])
+        for name, opt in self.task.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.step, self.epoch = state["step"], state["epoch"]
+        self.best_val, self.bad_evals = state["best_val"], state["bad_evals"]
+        self.metrics = state.get("metrics", {})
+        self.gen.set_state(state["generator"].cpu())
+        torch.set_rng_state(state["torch_rng"].cpu())

@@ -1,0 +1,122 @@
+"""The event stream: what the engine says about a run (torch-free).
+
+Every consumer (JSONL file, console progress, the TUI, `tuidl watch`) reads these and nothing
+else. Events hold plain Python values only; tensors are turned into lists once, by the engine,
+before any event is made. One JSON object per line, each with `type`, `step`, `epoch`, `time`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+STATUSES = ("running", "paused", "completed", "stopped", "diverged", "failed")
+
+
+@dataclass
+class Event:
+    type: ClassVar[str] = "event"
+    step: int = 0
+    epoch: int = 0
+    time: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass
+class RunStart(Event):
+    """Resolved config, device and the model's layers (name, parameter count), input to output."""
+    type: ClassVar[str] = "run_start"
+    preset: str = ""
+    family: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    total_params: int = 0
+    steps_per_epoch: int = 0
+    total_steps: int = 0
+    run_dir: str | None = None
+
+
+@dataclass
+class Scalars(Event):
+    """Step scalars averaged since the last one: loss (and family extras), lr, throughput."""
+    type: ClassVar[str] = "scalars"
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class GradStats(Event):
+    """Per named layer (input to output): gradient L2 norm, mean |g|, max |g| at one step."""
+    type: ClassVar[str] = "grad_stats"
+    layers: list[str] = field(default_factory=list)
+    norm: list[float] = field(default_factory=list)
+    mean_abs: list[float] = field(default_factory=list)
+    max_abs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class EvalMetrics(Event):
+    """Metrics of one evaluation: train/val loss, accuracy or the family's own measures."""
+    type: ClassVar[str] = "eval"
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Confusion(Event):
+    """Confusion matrix on the validation set: rows are true classes, columns predictions."""
+    type: ClassVar[str] = "confusion"
+    labels: list[str] = field(default_factory=list)
+    matrix: list[list[int]] = field(default_factory=list)
+
+    @property
+    def recall(self) -> list[float]:
+        return [row[i] / s if (s := sum(row)) else 0.0 for i, row in enumerate(self.matrix)]
+
+
+@dataclass
+class TaskView(Event):
+    """Family-specific picture: decision boundary, samples, filters, neighbours… (`kind` says)."""
+    type: ClassVar[str] = "task_view"
+    kind: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Status(Event):
+    type: ClassVar[str] = "status"
+    status: str = "running"
+    message: str = ""
+
+
+@dataclass
+class Summary(Event):
+    """The final word; the same object is `summary.json` and `tuidl run --json`."""
+    type: ClassVar[str] = "summary"
+    preset: str = ""
+    status: str = "completed"
+    epochs: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    device: str = "cpu"
+    run_dir: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    def public(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in
+               ("preset", "status", "epochs", "steps", "seconds", "device", "run_dir", "metrics")}
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
+    RunStart, Scalars, GradStats, EvalMetrics, Confusion, TaskView, Status, Summary)}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    cls = EVENT_TYPES[data["type"]]
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

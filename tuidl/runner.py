@@ -1,0 +1,76 @@
+"""Headless orchestration: preset → config → task → engine → run directory.
+
+Used by `tuidl run` and, later, by the TUI (which passes its own sinks and a `Control`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from tuidl.config import TuidlError
+from tuidl.events import Event, Summary
+from tuidl.catalog import Preset, dump_config, load_preset
+from tuidl.sinks.rundir import (CHECKPOINT, CONFIG, EVENTS, make_run_dir, write_atomic,
+                                write_summary)
+
+
+@dataclass
+class Prepared:
+    preset: Preset
+    config: dict[str, Any]
+
+
+def prepare(ref: str, overrides: Iterable[str] | dict[str, str] = (), **cli: Any) -> Prepared:
+    """Load a preset and apply `--set` overrides plus dedicated flags (--epochs, --seed…)."""
+    preset = load_preset(ref)
+    if isinstance(overrides, dict):
+        overrides = [f"{k}={v}" for k, v in overrides.items()]
+    extra = {k: str(v) for k, v in cli.items() if v is not None}
+    items = list(overrides) + [f"{k}={v}" for k, v in extra.items()]
+    return Prepared(preset, preset.resolve(items))
+
+
+def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> Prepared:
+    """A run directory's saved config (plus overrides, e.g. more epochs) to continue it."""
+    path = Path(run_dir)
+    if not (path / CONFIG).is_file() or not (path / CHECKPOINT).is_file():
+        raise TuidlError(f"{run_dir}: not a run directory with a checkpoint to resume")
+    return prepare(str(path / CONFIG), overrides, **cli)
+
+
+def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = None,
+            sinks: Iterable[Callable[[Event], None]] = (), control=None) -> Summary:
+    """Train to the end and return the summary. `run_dir` given = resume that run."""
+    import torch  # noqa: F401  (heavy: imported only when training)
+
+    from tuidl.engine.device import resolve_device, seed_everything
+    from tuidl.engine.loop import Engine
+    from tuidl.sinks.jsonl import JsonlSink
+
+    config = prep.config
+    device = resolve_device(config["device"])
+    seed_everything(config["seed"])
+    task = prep.preset.spec.load_task()(config, device)
+    resuming = run_dir is not None
+    path = Path(run_dir) if resuming else make_run_dir(out_root, prep.preset.name)
+    if not resuming:
+        write_atomic(path / CONFIG, dump_config(prep.preset, config))
+    jsonl = JsonlSink(path / EVENTS)
+    emitters = [jsonl, *sinks]
+
+    def emit(event: Event) -> None:
+        for sink in emitters:
+            sink(event)
+
+    engine = Engine(task, config, emit, preset=prep.preset.name, run_dir=str(path),
+                    control=control, checkpoint_path=str(path / CHECKPOINT),
+                    resume_from=str(path / CHECKPOINT) if resuming else None)
+    try:
+        summary = engine.run()
+    finally:
+        jsonl.close()
+    if engine.error_traceback:
+        write_atomic(path / "error.log", engine.error_traceback)
+    write_summary(path, summary.public())
+    return summary

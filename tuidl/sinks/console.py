@@ -1,0 +1,96 @@
+"""Headless progress: a rich progress bar on a terminal, plain periodic lines otherwise.
+
+Redraws are bounded (rich refreshes at most 4 times a second; plain lines at most one every
+`PLAIN_INTERVAL` seconds), so printing never slows training.
+"""
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
+from tuidl.events import EvalMetrics, Event, RunStart, Scalars, Status, Summary
+
+PLAIN_INTERVAL = 2.0
+MAIN_METRICS = ("val_accuracy", "accuracy", "modes", "high_quality", "precision_at_5")
+
+
+def fmt_metrics(metrics: dict, keys=None) -> str:
+    keys = keys or [k for k in metrics if isinstance(metrics[k], (int, float))
+                    and not isinstance(metrics[k], bool)]
+    parts = []
+    for k in keys:
+        v = metrics.get(k)
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)):
+            parts.append(f"{k}={v:.4g}")
+    return " ".join(parts)
+
+
+class ConsoleProgress:
+    def __init__(self, console: Console | None = None, live: bool | None = None):
+        self.console = console or Console(stderr=True)
+        self.live = self.console.is_terminal if live is None else live
+        self.progress: Progress | None = None
+        self.task_id = None
+        self.last_plain = 0.0
+        self.loss = float("nan")
+        self.rate = ""
+        self.metric = ""
+        self.total_epochs = 0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStart):
+            self._start(event)
+        elif isinstance(event, Scalars):
+            self.loss = event.values.get("loss", event.values.get("d_loss", self.loss))
+            rate = next((v for k, v in event.values.items() if k.endswith("_per_s")), None)
+            unit = next((k[:-6] for k in event.values if k.endswith("_per_s")), "samples")
+            self.rate = f"{rate:,.0f} {unit}/s" if rate is not None else ""
+            self._update(event)
+        elif isinstance(event, EvalMetrics):
+            main = next((k for k in MAIN_METRICS if k in event.metrics), None)
+            self.metric = f"{main}={event.metrics[main]:.4g}" if main else ""
+            self._update(event)
+            now = time.monotonic()
+            if not self.live and (now - self.last_plain >= PLAIN_INTERVAL
+                                  or event.epoch == self.total_epochs):
+                self.last_plain = now
+                self.console.print(f"epoch {event.epoch}/{self.total_epochs} step {event.step} "
+                                   + fmt_metrics(event.metrics), highlight=False)
+        elif isinstance(event, Status) and event.status in ("diverged", "failed", "stopped"):
+            self.console.print(f"[bold red]{event.status}[/]: {event.message}")
+        elif isinstance(event, Summary):
+            self.close()
+
+    def _start(self, event: RunStart) -> None:
+        self.total_epochs = event.config.get("epochs", 0)
+        head = f"{event.preset} ({event.family}) on {event.device}: " \
+               f"{event.total_params:,} parameters, {event.total_steps:,} steps"
+        self.console.print(head, highlight=False)
+        if event.run_dir:
+            self.console.print(f"run directory: {event.run_dir}", highlight=False)
+        if self.live:
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("epoch {task.fields[epoch]}"), TextColumn("loss {task.fields[loss]}"),
+                TextColumn("{task.fields[metric]}"), TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(), TimeRemainingColumn(),
+                console=self.console, refresh_per_second=4, transient=False)
+            self.task_id = self.progress.add_task(event.preset, total=event.total_steps,
+                                                  epoch=0, loss="-", metric="", rate="")
+            self.progress.start()
+
+    def _update(self, event: Event) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task_id, completed=event.step,
+                                 epoch=f"{event.epoch}/{self.total_epochs}",
+                                 loss=f"{self.loss:.4g}", metric=self.metric, rate=self.rate)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None

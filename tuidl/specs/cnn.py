@@ -1,0 +1,26 @@
+"""Convolutional classifier on the 8x8 handwritten digits."""
+from tuidl.config import Param
+from tuidl.specs import Family
+from tuidl.specs.common import common
+
+FAMILY = Family(
+    name="cnn",
+    about="convolution + pooling + fully connected classifier on images",
+    task="tuidl.tasks.cnn:CNNTask",
+    params=(
+        Param("dataset", str, "digits", "images: the 8x8 handwritten digits", choices=("digits",)),
+        Param("channels", "ints", "16,32", "output channels of each conv block"),
+        Param("kernel_size", int, 3, "convolution kernel size", min=1, max=11),
+        Param("padding", int, 1, "zero padding of each convolution", min=0, max=5),
+        Param("stride", int, 1, "convolution stride", min=1, max=4),
+        Param("pool", str, "max", "2x2 pooling after each conv block", choices=("max", "avg", "none")),
+        Param("fc", "ints", "64", "hidden widths of the fully connected head"),
+        *common("activation", "epochs", "lr", "optimizer", "momentum", "batch_size",
+                "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",
+                "early_stopping", "train_fraction", epochs=30, lr=0.003, batch_size=64,
+                train_fraction=0.6),
+        Param("test_fraction", float, 0.2,
+              "share held out as a test set, scored once at the end (0 = none)", min=0, max=0.5),
+        *common("seed", "device", "log_every"),
+    ),
+)

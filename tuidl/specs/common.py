@@ -1,0 +1,51 @@
+"""Hyperparameters shared by several families; each family picks the ones that apply."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tuidl.config import Param
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softsign", "softplus", "linear")
+INITS = ("default", "xavier", "he", "normal")
+
+_COMMON = {p.name: p for p in (
+    Param("epochs", int, 20, "passes over the training data", min=1, max=100_000),
+    Param("lr", float, 0.01, "learning rate", min=0, max=100, min_inclusive=False),
+    Param("optimizer", str, "adam", "update rule", choices=OPTIMIZERS),
+    Param("momentum", float, 0.9, "momentum for momentum/nesterov (and rmsprop)", min=0, max=0.999),
+    Param("batch_size", int, 64, "samples per gradient step", min=1, max=1_000_000),
+    Param("weight_decay", float, 0.0, "L2 penalty (decoupled for adamw)", min=0, max=10),
+    Param("l1", float, 0.0, "L1 penalty on weights, added to the loss", min=0, max=10),
+    Param("dropout", float, 0.0, "dropout probability after each hidden layer", min=0, max=0.95),
+    Param("grad_clip", float, 0.0, "clip the global gradient L2 norm to this (0 = off)", min=0),
+    Param("init", str, "default", "weight initialisation", choices=INITS),
+    Param("init_scale", float, 1.0, "std of the weights for init=normal", min=0, max=100,
+          min_inclusive=False),
+    Param("seed", int, 0, "random seed for data, initialisation and batching", min=0, max=2**31 - 1),
+    Param("device", str, "auto", "auto, cpu, cuda, cuda:N or mps",
+          pattern=r"auto|cpu|cuda(:\d+)?|mps"),
+    Param("early_stopping", int, 0, "stop after this many evals without a better val loss (0 = off)",
+          min=0, max=10_000),
+    Param("train_fraction", float, 0.8, "share of the data used for training; the rest validates",
+          min=0.05, max=0.95),
+    Param("activation", str, "relu", "hidden-layer nonlinearity", choices=ACTIVATIONS),
+    Param("hidden", "ints", "16,16", "hidden layer widths, input to output"),
+    Param("loss", str, "cross_entropy", "training loss", choices=("cross_entropy", "mse")),
+    Param("noise", float, 0.1, "noise level of the generated data", min=0, max=5),
+    Param("log_every", int, 10, "steps between logged scalars and gradient statistics",
+          min=1, max=100_000),
+)}
+
+
+def common(*names: str, **defaults) -> tuple[Param, ...]:
+    """The named common params, with family-specific defaults where given."""
+    out = []
+    for name in names:
+        p = _COMMON[name]
+        if name in defaults:
+            p = replace(p, default=p.validate(defaults.pop(name)))
+        out.append(p)
+    if defaults:
+        raise KeyError(f"defaults for params not picked: {sorted(defaults)}")
+    return tuple(out)

@@ -1,0 +1,24 @@
+"""Fully connected feed-forward classifier on generated 2-D sets or the 8x8 digits."""
+from tuidl.config import Param
+from tuidl.specs import Family
+from tuidl.specs.common import common
+
+DATASETS_2D = ("xor", "circle", "gauss", "spiral", "moons")
+
+FAMILY = Family(
+    name="mlp",
+    about="multilayer perceptron trained by backpropagation",
+    task="tuidl.tasks.mlp:MLPTask",
+    params=(
+        Param("dataset", str, "moons", "data: generated 2-D sets or the 8x8 handwritten digits",
+              choices=(*DATASETS_2D, "digits")),
+        Param("n_samples", int, 1000, "points generated for 2-D data sets", min=4, max=1_000_000),
+        *common("noise", "hidden", "activation", "loss", "epochs", "lr", "optimizer", "momentum",
+                "batch_size", "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",
+                "early_stopping", "train_fraction", epochs=50, lr=0.01, batch_size=32),
+        Param("test_fraction", float, 0.0,
+              "share held out as a test set, scored once at the end (0 = none)", min=0, max=0.5),
+        *common("seed", "device", "log_every"),
+        Param("view_every", int, 5, "evals between decision-boundary views", min=1, max=10_000),
+    ),
+)

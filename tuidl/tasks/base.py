@@ -1,0 +1,67 @@
+"""The contract between a family and the engine.
+
+A task owns its data (tensors on the device), its model(s) and optimizer(s). The engine owns the
+loop: it shuffles indices `0..n_train-1` on the device, hands each batch of indices to
+`train_step`, evaluates once per epoch, and records everything as events. A step computes its
+losses, calls `backward()`, then `update(name)`, which lets the engine measure the gradients of
+model `name`, clip them and step its optimizer (and zero its gradients). A GAN calls
+`update("D")` and `update("G")`; word2vec and the perceptron call `update("model")`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, float]
+    confusion: tuple[list[str], list[list[int]]] | None = None  # (labels, matrix) on val set
+    view: tuple[str, dict[str, Any]] | None = None  # (kind, json-able data)
+
+
+@dataclass
+class Finish:
+    """What a task adds at the end: final-only metrics (a test score) and a one-line verdict."""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+
+class Task:
+    unit = "samples"  # what throughput counts: samples/s, words/s
+
+    def __init__(self, config: dict[str, Any], device: torch.device):
+        self.config = config
+        self.device = device
+        self.models: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.n_train = 0
+        self.batch_size = int(config.get("batch_size", 1))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(self.n_train / self.batch_size))
+
+    def train_step(self, idx: torch.Tensor,
+                   update: Callable[[str], None]) -> dict[str, torch.Tensor]:
+        """One step on the batch `idx`; returns detached scalar tensors (no `.item()`)."""
+        raise NotImplementedError
+
+    def evaluate(self) -> Evaluation:
+        raise NotImplementedError
+
+    def finish(self, metrics: dict[str, float]) -> Finish:
+        return Finish()
+
+    def samples_in(self, idx: torch.Tensor) -> int:
+        """How many `unit`s a step on `idx` processes (for throughput)."""
+        return len(idx)
+
+    def set_lr(self, lr: float) -> None:
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = lr

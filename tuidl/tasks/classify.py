@@ -1,0 +1,92 @@
+"""Supervised classification, shared by the mlp, cnn and rnn families.
+
+The data split lives on the device; a step indexes it by the engine's shuffled batch indices.
+Evaluation scores the whole validation set in chunks and counts the confusion matrix on the
+device with one `bincount`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tuidl.data.split import Split
+from tuidl.engine.optim import build_optimizer
+from tuidl.tasks.base import Evaluation, Finish, Task
+
+CHUNK = 4096
+
+
+class ClassifierTask(Task):
+    family = "classifier"
+
+    def setup(self, data: Split, model: nn.Module, labels: list[str]) -> None:
+        c = self.config
+        self.data, self.labels = data, labels
+        self.model = model.to(self.device)
+        self.models = {"model": self.model}
+        self.optimizers = {"model": build_optimizer(
+            c["optimizer"], self.model.parameters(), c["lr"], c.get("momentum", 0.9),
+            c.get("weight_decay", 0.0))}
+        self.n_train = len(data.y_train)
+        self.n_evals = 0
+        # L1 applies to weights (not biases); collected once.
+        self.l1_params = [p for n, p in self.model.named_parameters() if p.dim() > 1]
+
+    def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.config.get("loss", "cross_entropy") == "mse":
+            target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
+            return F.mse_loss(torch.softmax(logits, dim=1), target)
+        return F.cross_entropy(logits, y)
+
+    def train_step(self, idx, update):
+        self.model.train()
+        x, y = self.data.x_train[idx], self.data.y_train[idx]
+        logits = self.model(x)
+        loss = self.loss(logits, y)
+        total = loss
+        l1 = self.config.get("l1", 0.0)
+        if l1 > 0:
+            total = total + l1 * sum(p.abs().sum() for p in self.l1_params)
+        total.backward()
+        update("model")
+        acc = (logits.detach().argmax(1) == y).float().mean()
+        return {"loss": loss.detach(), "accuracy": acc}
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        return torch.cat([self.model(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)])
+
+    def score(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
+                                                               torch.Tensor]:
+        logits = self.predict(x)
+        pred = logits.argmax(1)
+        return self.loss(logits, y), (pred == y).float().mean(), pred
+
+    def evaluate(self) -> Evaluation:
+        self.n_evals += 1
+        d, k = self.data, len(self.labels)
+        loss, acc, pred = self.score(d.x_val, d.y_val)
+        counts = torch.bincount(d.y_val * k + pred, minlength=k * k).view(k, k)
+        loss_f, acc_f = torch.stack([loss, acc]).tolist()
+        metrics = {"val_loss": loss_f, "val_accuracy": acc_f}
+        view = self.view() if self._view_due() else None
+        return Evaluation(metrics, (self.labels, counts.tolist()), view)
+
+    def _view_due(self) -> bool:
+        every = int(self.config.get("view_every", 1))
+        return self.n_evals == 1 or self.n_evals % every == 0 or self.n_evals == self.config["epochs"]
+
+    def view(self) -> tuple[str, dict[str, Any]] | None:
+        return None
+
+    def finish(self, metrics) -> Finish:
+        d = self.data
+        if d.x_test is None:
+            return Finish()
+        with torch.no_grad():
+            loss, acc, _ = self.score(d.x_test, d.y_test)
+        return Finish({"test_loss": loss.item(), "test_accuracy": acc.item()})
