@@ -1,0 +1,174 @@
+"""gan family: a generator G and a discriminator D play for a 2-D mixture of Gaussians.
+
+A step is one generator update preceded by `d_steps` discriminator updates, each on a fresh
+batch of real points and of noise, all drawn on the device (the engine's batch indices only
+give the batch size). Fakes are detached for the D step; during the G step D's parameters are
+frozen so G's loss leaves no gradient on D. With gan_loss=wgan, D is a critic whose weights are
+clipped to [-clip, clip] after each of its steps.
+
+Each eval generates `eval_samples` points from a fixed noise batch (views are comparable over
+time) and counts the modes covered and the share of high-quality points (within 3 std of a
+mode). Cost per step: (d_steps + 1) forward/backward passes of two small MLPs.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from tuidl.config import ConfigError, parse_ints
+from tuidl.data import mixtures
+from tuidl.engine.optim import build_optimizer
+from tuidl.models.gan import discriminator, generator
+from tuidl.tasks.base import Evaluation, Finish, Task
+
+VIEW_POINTS = 400
+
+
+class GANTask(Task):
+    family = "gan"
+
+    def __init__(self, config, device):
+        super().__init__(config, device)
+        c = config
+        self.loss_kind = c["gan_loss"]
+        self.std = float(c["std"])
+        self.z_dim = int(c["z_dim"])
+        self.d_steps = int(c["d_steps"])
+        self.mus = torch.as_tensor(mixtures.centres(c["target"])).to(device)
+        self.G = generator(self.z_dim, parse_ints(c["hidden_g"]), c["activation"]).to(device)
+        self.pack = int(c.get("pack", 1))
+        if self.batch_size % self.pack:
+            raise ConfigError(f"batch_size {self.batch_size} is not a multiple of pack {self.pack}")
+        self.D = discriminator(parse_ints(c["hidden_d"]), c["activation"], self.pack).to(device)
+        self.models = {"G": self.G, "D": self.D}
+        self.optimizers = {name: self._optimizer(name.lower(), model)
+                           for name, model in self.models.items()}
+        self.n_train = int(c["steps_per_epoch"]) * self.batch_size
+        # Fixed evaluation batches from their own generator: the same noise at every eval.
+        gen = torch.Generator(device=device)
+        gen.manual_seed(int(c["seed"]) + 1)
+        n = int(c["eval_samples"]) // self.pack * self.pack
+        self.z_eval = torch.randn(n, self.z_dim, device=device, generator=gen)
+        self.real_eval = mixtures.sample(self.mus, n, self.std, gen)
+        self.last: dict[str, float] = {}
+        # Linear lr decay to lr_end x the start over the run. The step count lives in a buffer
+        # of G, so a checkpoint keeps it; it is read back (one sync) at the first step.
+        self.base_lr = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
+        self.total_steps = int(c["epochs"]) * int(c["steps_per_epoch"])
+        self.G.register_buffer("steps_done", torch.zeros((), dtype=torch.long, device=device))
+        self.steps_done: int | None = None
+
+    def _optimizer(self, who: str, model) -> torch.optim.Optimizer:
+        c = self.config
+        name = c[f"optimizer_{who}"]
+        opt = build_optimizer(name, model.parameters(), c[f"lr_{who}"], c["momentum"])
+        for group in opt.param_groups:
+            if "betas" in group:
+                group["betas"] = (c["beta1"], group["betas"][1])
+        return opt
+
+    # -- losses (on logits / critic values) ------------------------------------------------
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        if self.loss_kind == "wgan":
+            return fake.mean() - real.mean()
+        # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit)
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+    def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        if self.loss_kind == "wgan":
+            return -fake.mean()
+        if self.loss_kind == "minimax":
+            return -F.softplus(fake).mean()  # log(1 - D(G(z))), saturates when D wins
+        return F.softplus(-fake).mean()  # -log D(G(z))
+
+    def score(self, logits: torch.Tensor) -> torch.Tensor:
+        """What d_real / d_fake report: D's probability, or the critic's raw value."""
+        return logits.mean() if self.loss_kind == "wgan" else torch.sigmoid(logits).mean()
+
+    def disc(self, points: torch.Tensor) -> torch.Tensor:
+        """D on packs of `pack` points each (PacGAN): [n, 2] -> [n / pack, 1]."""
+        return self.D(points.reshape(-1, 2 * self.pack))
+
+    # -- training --------------------------------------------------------------------------
+    def train_step(self, idx, update):
+        self._schedule()
+        n = len(idx)
+        for _ in range(self.d_steps):
+            real = mixtures.sample(self.mus, n, self.std)
+            with torch.no_grad():
+                fake = self.G(torch.randn(n, self.z_dim, device=self.device))
+            d_real, d_fake = self.disc(real), self.disc(fake)
+            d_loss = self.d_loss(d_real, d_fake)
+            d_loss.backward()
+            update("D")
+            if self.loss_kind == "wgan":
+                self._clip_critic()
+        self.D.requires_grad_(False)
+        try:
+            g_fake = self.disc(self.G(torch.randn(n, self.z_dim, device=self.device)))
+            g_loss = self.g_loss(g_fake)
+            g_loss.backward()
+        finally:
+            self.D.requires_grad_(True)
+        update("G")
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+                "d_real": self.score(d_real.detach()), "d_fake": self.score(d_fake.detach())}
+
+    def _schedule(self) -> None:
+        if self.steps_done is None:
+            self.steps_done = int(self.G.steps_done.item())
+        end = float(self.config["lr_end"])
+        if end != 1.0:
+            frac = 1.0 - (1.0 - end) * min(1.0, self.steps_done / max(1, self.total_steps))
+            for name, opt in self.optimizers.items():
+                for group in opt.param_groups:
+                    group["lr"] = self.base_lr[name] * frac
+        self.steps_done += 1
+
+    def set_lr(self, lr: float) -> None:
+        """A new lr from the front end: the new start of both schedules."""
+        self.base_lr = {name: lr for name in self.optimizers}
+        super().set_lr(lr)
+
+    @torch.no_grad()
+    def _clip_critic(self) -> None:
+        c = float(self.config["clip"])
+        for p in self.D.parameters():
+            p.clamp_(-c, c)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def generate(self) -> torch.Tensor:
+        self.G.eval()
+        with torch.no_grad():
+            out = self.G(self.z_eval)
+        self.G.train()
+        return out
+
+    def evaluate(self) -> Evaluation:
+        if self.steps_done is not None:
+            self.G.steps_done.fill_(self.steps_done)
+        fake = self.generate()
+        d_real, d_fake = self.disc(self.real_eval), self.disc(fake)
+        covered, quality = mixtures.coverage(fake, self.mus, self.std)
+        values = torch.stack([self.d_loss(d_real, d_fake), self.g_loss(d_fake),
+                              self.score(d_real), self.score(d_fake), covered.float(), quality])
+        d_loss, g_loss, s_real, s_fake, modes, hq = values.tolist()
+        metrics = {"d_loss": d_loss, "g_loss": g_loss, "d_real": s_real, "d_fake": s_fake,
+                   "modes": int(modes), "modes_total": len(self.mus), "high_quality": hq}
+        self.last = metrics
+        return Evaluation(metrics, None, ("samples", self.view(fake)))
+
+    def view(self, fake: torch.Tensor) -> dict:
+        reach = float(self.mus.abs().max()) + 0.75
+        def pts(t):
+            return [[round(a, 3), round(b, 3)] for a, b in t[:VIEW_POINTS].tolist()]
+        return {"real": pts(self.real_eval), "generated": pts(fake),
+                "centres": [[round(a, 3), round(b, 3)] for a, b in self.mus.tolist()],
+                "x_range": [-reach, reach], "y_range": [-reach, reach], "std": self.std}
+
+    def finish(self, metrics) -> Finish:
+        m = self.last
+        if not m:
+            return Finish()
+        return Finish({}, f"{m['modes']}/{m['modes_total']} modes, "
+                          f"{m['high_quality']:.0%} high quality")
