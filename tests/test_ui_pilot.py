@@ -1,0 +1,100 @@
+"""Pilot tests: drive the real app through a short real run."""
+import asyncio
+import threading
+import time
+
+import pytest
+
+from tuidl.ui.app import TuidlApp
+from tuidl.ui.screens.form import FormScreen
+from tuidl.ui.screens.training import TrainingScreen
+
+SIZE = (100, 30)
+
+
+async def _wait(pilot, predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return False
+
+
+async def test_pick_xor_mlp_start_and_complete(tmp_path):
+    app = TuidlApp(out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        ol = app.screen.query_one("#preset-list")
+        index = next(i for i, o in enumerate(ol._options) if o.id == "xor-mlp")
+        ol.highlighted = index
+        await pilot.press("enter")
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, TrainingScreen)
+        screen = app.screen
+        assert await _wait(pilot, lambda: screen.state.status == "completed")
+        assert screen.state.metrics["val_accuracy"] == 1.0
+        assert len(screen.state.step_series["loss"].y) > 10
+        assert screen.state.grad_norms and screen.state.layers == ["fc1", "out"]
+        loss = screen.state.step_series["loss"].y
+        assert loss[-1] < loss[0] / 5
+
+
+async def test_pause_resume_and_live_lr(tmp_path):
+    app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#field-epochs").value = "200"
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        assert await _wait(pilot, lambda: screen.state.step > 50)
+        t0 = time.monotonic()
+        await pilot.press("space")
+        assert time.monotonic() - t0 < 0.5  # the key is answered while training runs
+        assert await _wait(pilot, lambda: screen.state.status == "paused", 10)
+        await pilot.pause(0.3)
+        step = screen.state.step
+        await pilot.pause(0.5)
+        assert screen.state.step == step  # nothing moves while paused
+        await pilot.press("n")  # a single step
+        assert await _wait(pilot, lambda: screen.state.step == step + 1, 5)
+        await pilot.press("right_square_bracket")  # lr x 2, live
+        await pilot.press("space")
+        assert await _wait(pilot, lambda: screen.state.metrics.get("lr") == pytest.approx(0.01), 10)
+        await pilot.press("s")
+        assert await _wait(pilot, lambda: screen.state.status == "stopped", 10)
+
+
+async def test_invalid_form_value_blocks_start(tmp_path):
+    app = TuidlApp(preset="xor-mlp", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#field-batch_size").value = "0"
+        await pilot.pause()
+        assert app.screen.query_one("#start").disabled
+        hint = str(app.screen.query("ParamField.-invalid .param-hint").first().render())
+        assert "batch_size: 0 is out of range" in hint
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, FormScreen)
+        assert not list(tmp_path.iterdir())
+
+
+async def test_watch_follows_a_run_being_written(tmp_path):
+    from tuidl.runner import execute, prepare
+    from tuidl.ui.bridge import FileFollower
+    prep = prepare("mlp-spiral", ["epochs=15"])
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault(
+        "summary", execute(prep, out_root=str(tmp_path))))
+    worker.start()
+    while not list(tmp_path.glob("*/events.jsonl")):
+        await asyncio.sleep(0.05)
+    run_dir = next(tmp_path.iterdir())
+    app = TuidlApp(watch=str(run_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen) and not screen.live
+        seen_running = await _wait(pilot, lambda: screen.state.status == "running", 30)
+        assert await _wait(pilot, lambda: screen.state.status == "completed", 120)
+        worker.join()
+        assert seen_running
+        assert screen.state.epoch == 15 == result["summary"].epochs
+    assert isinstance(FileFollower(run_dir).poll()[0].type, str)

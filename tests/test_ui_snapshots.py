@@ -1,0 +1,85 @@
+"""Snapshots of every screen, rendered from recorded event fixtures (tests/fixtures/*), at
+80x24 and at a large size. Update with `pytest --snapshot-update` after looking at the report."""
+from pathlib import Path
+
+import pytest
+
+from tuidl.ui.app import TuidlApp
+from tuidl.ui.bridge import FileFollower
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SMALL, LARGE = (80, 24), (160, 48)
+
+
+def watch(name: str) -> TuidlApp:
+    return TuidlApp(source=FileFollower(FIXTURES / name))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_picker(snap_compare, size):
+    """Presets grouped by family; the first one highlighted, its explanation on the right."""
+    assert snap_compare(TuidlApp(), terminal_size=size)
+
+
+def test_form_valid(snap_compare):
+    """xor-mlp's form: every hyperparameter with its value and hint; Start enabled."""
+    assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=SMALL)
+
+
+def test_form_inline_error(snap_compare):
+    """lr=abc is flagged on its row with the CLI's message and Start is disabled."""
+    async def type_bad_lr(pilot):
+        field = pilot.app.screen.query_one("#field-lr")
+        field.value = "abc"
+        field.focus()
+        await pilot.pause()
+    assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=SMALL, run_before=type_bad_lr)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_classifier(snap_compare, size):
+    """xor-mlp after 12 epochs: falling loss, accuracy, both layers' gradients, confusion
+    matrix (small) or confusion matrix and decision boundary side by side (large)."""
+    assert snap_compare(watch("xor-mlp"), terminal_size=size)
+
+
+def test_training_task_view_toggle(snap_compare):
+    """At 80x24, v swaps the confusion matrix for the decision boundary."""
+    assert snap_compare(watch("xor-mlp"), terminal_size=SMALL, press=["v"])
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_cnn_digits(snap_compare, size):
+    """A 10-class confusion matrix with per-class recall; filters in the large layout."""
+    assert snap_compare(watch("digits"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_gan(snap_compare, size):
+    """D and G losses, both networks' gradients, real vs generated samples on the ring."""
+    assert snap_compare(watch("gan"), terminal_size=size)
+
+
+def test_training_word2vec(snap_compare):
+    """Nearest neighbours of the probe words beside the 2-D projection of the embeddings."""
+    assert snap_compare(watch("word2vec"), terminal_size=LARGE)
+
+
+def test_training_rnn(snap_compare):
+    """Example sentences with their label and the LSTM's prediction."""
+    assert snap_compare(watch("rnn"), terminal_size=LARGE)
+
+
+def test_training_diverged(snap_compare):
+    """A diverged run says so in the header and in a message line."""
+    assert snap_compare(watch("diverged"), terminal_size=SMALL)
+
+
+def test_help_overlay(snap_compare):
+    """? lists every key."""
+    assert snap_compare(watch("xor-mlp"), terminal_size=SMALL, press=["question_mark"])
+
+
+def test_small_terminal_notice(snap_compare):
+    """Below 80x24 a notice asks for a larger terminal instead of a broken layout."""
+    assert snap_compare(TuidlApp(), terminal_size=(60, 20))

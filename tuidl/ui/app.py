@@ -1,0 +1,107 @@
+"""The tuidl Textual app: picker → form → training screen, or a followed run directory.
+
+`create_app` is the one factory used by the CLI and by the tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tuidl.catalog import Preset, load_preset
+from tuidl.config import TuidlError
+from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, spawn_context
+from tuidl.ui.screens.form import FormScreen
+from tuidl.ui.screens.help import HelpScreen
+from tuidl.ui.screens.picker import PickerScreen
+from tuidl.ui.screens.training import TrainingScreen
+
+MIN_W, MIN_H = 80, 24
+
+
+class TooSmall(ModalScreen):
+    def compose(self):
+        yield Static(id="too-small")
+
+    def on_mount(self) -> None:
+        self.on_resize()
+
+    def on_resize(self, event=None) -> None:
+        w, h = self.app.size
+        self.query_one("#too-small", Static).update(
+            f"enlarge the terminal\n\ntuidl needs at least {MIN_W}×{MIN_H}; this one is {w}×{h}")
+
+
+class TuidlApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "tuidl"
+    BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
+
+    def __init__(self, preset: str | None = None, watch: str | None = None,
+                 out_root: str = "runs", source: EventSource | None = None):
+        super().__init__()
+        spawn_context()  # before the app takes over stdio (see bridge.spawn_context)
+        self.initial_preset, self.watch_dir, self.out_root = preset, watch, out_root
+        self.source = source
+
+    def on_mount(self) -> None:
+        if self.source is not None:  # tests and `watch` hand in a ready source
+            self.push_screen(TrainingScreen(self.source, live=False))
+        elif self.watch_dir:
+            self.push_screen(TrainingScreen(FileFollower(self.watch_dir), live=False))
+        else:
+            self.push_screen(PickerScreen())
+            if self.initial_preset:
+                self.open_form(load_preset(self.initial_preset))
+        self._check_size()
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        small = self.size.width < MIN_W or self.size.height < MIN_H
+        showing = isinstance(self.screen, TooSmall)
+        if small and not showing:
+            self.push_screen(TooSmall())
+        elif not small and showing:
+            self.pop_screen()
+
+    # -- navigation ---------------------------------------------------------------------------
+    def open_form(self, preset: Preset, values: dict | None = None) -> None:
+        self.push_screen(FormScreen(preset, values))
+
+    def start_from_form(self, preset: Preset, overrides: dict[str, str]) -> None:
+        from tuidl.runner import prepare
+        try:
+            prepared = prepare(preset.path or preset.name, overrides)
+        except TuidlError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.start_run(prepared)
+
+    def start_run(self, prepared, replace: bool = False) -> None:
+        screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root))
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def edit_run(self, prepared) -> None:
+        self.pop_screen()  # back to the form of this preset, with the run's values
+        if not isinstance(self.screen, FormScreen):
+            self.open_form(prepared.preset, prepared.config)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        saved = self.save_screenshot(filename, path or str(Path.cwd()))
+        self.notify(f"screenshot saved: {saved}")
+
+
+def create_app(**kw) -> TuidlApp:
+    return TuidlApp(**kw)

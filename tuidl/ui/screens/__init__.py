@@ -1,0 +1,1 @@
+"""Screens compose widgets; they hold no training logic."""

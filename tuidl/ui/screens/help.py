@@ -1,0 +1,43 @@
+"""Help overlay: every key of the app, by screen."""
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = [
+    ("picker", "↑/↓ enter", "choose a preset, open its form"),
+    ("form", "tab / shift+tab", "move between fields"),
+    ("form", "ctrl+r", "start the run (only when every value is valid)"),
+    ("form", "ctrl+d", "reset every field to the preset's values"),
+    ("training", "space", "pause / resume"),
+    ("training", "n", "single step (pauses first)"),
+    ("training", "s", "stop the run (its directory stays resumable)"),
+    ("training", "r", "restart with the same settings"),
+    ("training", "e", "edit hyperparameters (back to the form)"),
+    ("training", "[ / ]", "halve / double the learning rate, live"),
+    ("training", "l", "toggle log scale of the loss chart"),
+    ("training", "v", "switch confusion matrix / task view"),
+    ("training", "ctrl+s", "save a screenshot (SVG)"),
+    ("any", "?", "this help"),
+    ("any", "escape", "back"),
+    ("any", "ctrl+q / q", "quit (a running run is stopped cleanly)"),
+]
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "close")]
+
+    def compose(self) -> ComposeResult:
+        table = Table("screen", "key", "what it does", box=None, pad_edge=False)
+        for row in KEYS:
+            table.add_row(*row)
+        with Vertical(id="help-box"):
+            yield Static(table)
+            yield Static("escape or ? closes this help", classes="dim")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").border_title = "keys"

@@ -1,0 +1,121 @@
+"""RunState: everything the training screen shows, folded from the event stream.
+
+Plain Python (no Textual, no torch), so it is cheap to test and shared by live runs and
+`tuidl watch`. Series are bounded: past `MAX_POINTS` a series keeps every other point, so a
+long run never grows memory or redraw cost without limit.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuidl.events import (Confusion, EvalMetrics, Event, GradStats, RunStart, Scalars, Status,
+                          Summary, TaskView)
+
+MAX_POINTS = 2000
+GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
+
+
+@dataclass
+class Series:
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+
+    def add(self, x: float, y: float) -> None:
+        self.x.append(x)
+        self.y.append(y)
+        if len(self.x) > MAX_POINTS:
+            self.x, self.y = self.x[::2], self.y[::2]
+
+
+@dataclass
+class RunState:
+    preset: str = ""
+    family: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    device: str = ""
+    layers: list[str] = field(default_factory=list)
+    total_steps: int = 0
+    steps_per_epoch: int = 0
+    run_dir: str | None = None
+    status: str = "waiting"
+    message: str = ""
+    step: int = 0
+    epoch: int = 0
+    started: float | None = None
+    last_time: float | None = None
+    rate: float | None = None
+    rate_unit: str = "samples"
+    step_series: dict[str, Series] = field(default_factory=dict)
+    eval_series: dict[str, Series] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    grad_norms: list[float] = field(default_factory=list)
+    grad_history: list[list[float]] = field(default_factory=list)  # per reading, per layer
+    confusion: Confusion | None = None
+    view: TaskView | None = None
+    summary: Summary | None = None
+    version: int = 0  # bumped on every change; widgets redraw only when it moved
+
+    def apply(self, event: Event) -> None:
+        self.version += 1
+        self.step, self.epoch = max(self.step, event.step), max(self.epoch, event.epoch)
+        self.last_time = event.time
+        if isinstance(event, RunStart):
+            self.preset, self.family, self.config = event.preset, event.family, event.config
+            self.device, self.run_dir = event.device, event.run_dir
+            self.layers = [layer["name"] for layer in event.layers]
+            self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
+            if self.started is None:
+                self.started = event.time
+        elif isinstance(event, Scalars):
+            for k, v in event.values.items():
+                if k.endswith("_per_s"):
+                    self.rate, self.rate_unit = v, k[:-6]
+                elif not k.startswith("lr"):
+                    self.step_series.setdefault(k, Series()).add(event.step, v)
+                else:
+                    self.metrics[k] = v
+        elif isinstance(event, GradStats):
+            if event.layers != self.layers[:len(event.layers)]:
+                self.layers = list(event.layers)
+            self.grad_norms = list(event.norm)
+            self.grad_history.append(list(event.norm))
+            del self.grad_history[:-GRAD_HISTORY]
+        elif isinstance(event, EvalMetrics):
+            self.metrics.update(event.metrics)
+            for k, v in event.metrics.items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    self.eval_series.setdefault(k, Series()).add(event.epoch, v)
+        elif isinstance(event, Confusion):
+            self.confusion = event
+        elif isinstance(event, TaskView):
+            self.view = event
+        elif isinstance(event, Status):
+            self.status, self.message = event.status, event.message or self.message
+        elif isinstance(event, Summary):
+            self.summary = event
+            self.status = event.status
+            self.message = event.message or self.message
+            self.metrics.update(event.metrics)
+
+    @property
+    def epochs(self) -> int:
+        return int(self.config.get("epochs", 0))
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        end = self.last_time if self.status not in ("running", "paused") else time.time()
+        return max(0.0, (end or self.started) - self.started)
+
+    @property
+    def eta(self) -> float | None:
+        if not self.step or not self.total_steps or self.status != "running":
+            return None
+        return self.elapsed / self.step * max(0, self.total_steps - self.step)
+
+    @property
+    def finished(self) -> bool:
+        return self.summary is not None

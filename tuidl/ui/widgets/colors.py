@@ -1,0 +1,36 @@
+"""Colour scales shared by the heatmap-like widgets."""
+from __future__ import annotations
+
+import math
+
+HEALTH = {"vanishing": "#5f87ff", "healthy": "#5fd75f", "exploding": "#ff5f5f",
+          "diverged": "#d700d7", "unknown": "#808080"}
+
+# blue → white → red, for probabilities (0 → class 0, 1 → class 1)
+_DIVERGING = [(0.0, (49, 54, 149)), (0.5, (240, 240, 240)), (1.0, (165, 0, 38))]
+# dark → bright, for counts and magnitudes
+_SEQUENTIAL = [(0.0, (20, 20, 40)), (0.5, (180, 60, 100)), (1.0, (255, 230, 120))]
+
+
+def _interp(stops, t: float) -> str:
+    """A '#rrggbb' colour for t in [0, 1] (NaN counts as 0)."""
+    t = min(1.0, max(0.0, 0.0 if math.isnan(t) else t))
+    for (t0, c0), (t1, c1) in zip(stops, stops[1:]):
+        if t <= t1:
+            f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
+            r, g, b = (int(a + (b - a) * f) for a, b in zip(c0, c1))
+            return f"#{r:02x}{g:02x}{b:02x}"
+    r, g, b = stops[-1][1]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def diverging(t: float) -> str:
+    return _interp(_DIVERGING, t)
+
+
+def sequential(t: float) -> str:
+    return _interp(_SEQUENTIAL, t)
+
+
+CLASS_COLORS = ["#5f87ff", "#ff5f5f", "#5fd75f", "#ffd75f", "#d787ff", "#5fd7d7", "#ff875f",
+                "#afaf87", "#87afff", "#ff87af"]
