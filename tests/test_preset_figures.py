@@ -1,0 +1,49 @@
+"""Every built-in preset, trained with its defaults, reaches the figure the README states.
+
+The headline presets have their own, richer tests (test_perceptron, test_mlp, test_rnn,
+test_gan, test_word2vec); this file covers the rest, and checks that no preset is left out.
+"""
+from pathlib import Path
+
+import pytest
+
+from tuidl.catalog import builtin_names
+
+TESTED_ELSEWHERE = {
+    "perceptron-and", "perceptron-or", "perceptron-nand", "perceptron-xor", "xor-mlp",
+    "mlp-spiral", "mlp-digits", "cnn-digits", "lstm-sentiment", "bow-sentiment", "gan-ring",
+    "word2vec",
+}
+
+
+
+FIGURES = {
+    "mlp": lambda m: m["val_accuracy"] >= 0.95,
+    "gru-sentiment": lambda m: m["val_accuracy"] >= 0.95,
+    "rnn-sentiment": lambda m: m["val_accuracy"] >= 0.95,
+    "gan-grid": lambda m: m["modes_total"] == 25 and m["modes"] >= 18 and m["high_quality"] >= 0.7,
+    "gan-minimax": lambda m: m["modes"] == 0 and m["d_fake"] < 0.01,
+    "wgan-ring": lambda m: m["modes"] >= 6 and 0.2 <= m["high_quality"] < 0.8,
+    "word2vec-cbow": lambda m: m["precision_at_5"] >= 0.8,
+    "word2vec-pydoc": lambda m: m["vocab_size"] > 1000,
+}
+
+
+def test_every_preset_has_a_figure_test():
+    assert set(builtin_names()) == TESTED_ELSEWHERE | set(FIGURES)
+
+
+def test_the_readme_lists_every_preset():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name in builtin_names():
+        assert f"| `{name}` |" in readme
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_preset_reaches_its_figure(train, name):
+    summary, _, _ = train(name)
+    assert summary["status"] == "completed"
+    assert FIGURES[name](summary["metrics"]), summary["metrics"]
+    if name == "word2vec-pydoc":  # real English: a class is most like an instance
+        assert "class → instance" in summary["message"]
