@@ -1,0 +1,89 @@
+"""The app while a real run trains: keys answer within 100 ms, redraws stay between 5 and 30
+a second, and quitting mid-run leaves a valid, resumable run directory."""
+import asyncio
+import json
+import statistics
+import time
+
+from tuidl.ui.app import TuidlApp
+from tuidl.ui.screens.help import HelpScreen
+from tuidl.ui.screens.training import TrainingScreen
+
+SIZE = (100, 30)
+
+
+async def _wait(pilot, predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return False
+
+
+async def _start_long_run(app, pilot):
+    app.screen.query_one("#field-epochs").value = "400"
+    await pilot.press("ctrl+r")
+    screen = app.screen
+    assert isinstance(screen, TrainingScreen)
+    assert await _wait(pilot, lambda: screen.state.step > 100)
+    return screen
+
+
+async def test_keys_answer_within_100_ms_and_redraws_are_bounded(tmp_path, monkeypatch):
+    counts = {"pumps": 0, "redraws": 0}
+    original = TrainingScreen.pump
+
+    def counting_pump(self):
+        before = self.drawn
+        original(self)
+        counts["pumps"] += 1
+        counts["redraws"] += self.drawn != before
+    monkeypatch.setattr(TrainingScreen, "pump", counting_pump)
+
+    app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _start_long_run(app, pilot)
+        latencies = []
+        for _ in range(5):
+            # post the key and time until its screen is up (pilot.press itself also waits
+            # for the whole process to go idle, which is not what a user waits for)
+            t0 = time.perf_counter()
+            press = asyncio.create_task(pilot.press("question_mark"))
+            while not isinstance(app.screen, HelpScreen):
+                await asyncio.sleep(0.002)
+            latencies.append(time.perf_counter() - t0)
+            await press
+            await pilot.press("escape")
+            assert app.screen is screen
+        print(f"key latency ms: {[round(1000 * x) for x in latencies]}")
+        assert statistics.median(latencies) < 0.1, latencies
+
+        counts.update(pumps=0, redraws=0)
+        step0, t0 = screen.state.step, time.monotonic()
+        await pilot.pause(2.0)
+        seconds = time.monotonic() - t0
+        assert screen.state.step > step0  # it trained meanwhile
+        print(f"timer {counts['pumps'] / seconds:.1f}/s, redraws {counts['redraws'] / seconds:.1f}/s")
+        assert 5 <= counts["pumps"] / seconds <= 30, counts
+        assert 1 <= counts["redraws"] <= counts["pumps"]
+        await pilot.press("s")
+
+
+async def test_quitting_mid_run_leaves_a_resumable_run_directory(tmp_path):
+    from tuidl.runner import execute, resume_prepared
+    app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _start_long_run(app, pilot)
+        assert await _wait(pilot, lambda: screen.state.epoch >= 2)
+        await pilot.press("ctrl+q")
+    run_dir = next(tmp_path.iterdir())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped"
+    assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "config.toml").is_file()
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert events[-1]["type"] == "summary"  # every line parses: nothing half-written
+    done = summary["epochs"]
+    resumed = execute(resume_prepared(str(run_dir), ["epochs=" + str(done + 2)]),
+                      run_dir=str(run_dir))
+    assert resumed.status == "completed" and resumed.epochs == done + 2
