@@ -105,16 +105,16 @@ def show_cmd(preset: Annotated[str, typer.Argument(help="Preset name or path to 
     out.print(f"[bold]{p.name}[/] ({p.family}): {p.about}", highlight=False)
     table = Table(box=None, pad_edge=False)
     table.add_column("name", no_wrap=True, style="bold")
-    table.add_column("value", max_width=14)
-    table.add_column("default", max_width=14)
+    table.add_column("value", max_width=15)
     table.add_column("type", no_wrap=True)
-    table.add_column("range / choices", max_width=24)
-    table.add_column("description", ratio=1, min_width=20)
+    table.add_column("range / choices", max_width=18)
+    table.add_column("description", ratio=1, min_width=18)
     for param in p.spec.params:
         value = config[param.name]
-        mark = "" if value == param.default else "[bold]"
-        table.add_row(param.name, f"{mark}{_txt(value)}", _txt(param.default), param.type_name,
-                      param.range_text, param.help)
+        shown = _txt(value)
+        if value != param.default:  # the preset's own value, and what it replaces
+            shown = f"[bold]{shown}[/]\n[dim](default {_txt(param.default)})[/]"
+        table.add_row(param.name, shown, param.type_name, param.range_text, param.help)
     out.print(table)
 
 
