@@ -1,7 +1,7 @@
 """Every built-in preset, trained with its defaults, reaches the figure the README states.
 
 The headline presets have their own, richer tests (test_perceptron, test_mlp, test_rnn,
-test_gan, test_word2vec); this file covers the rest, and checks that no preset is left out.
+test_gan, test_word2vec, test_diagnose); this file covers the rest, and checks that no preset is left out.
 """
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from tuidl.catalog import builtin_names
 TESTED_ELSEWHERE = {
     "perceptron-and", "perceptron-or", "perceptron-nand", "perceptron-xor", "xor-mlp",
     "mlp-spiral", "mlp-digits", "cnn-digits", "lstm-sentiment", "bow-sentiment", "gan-ring",
-    "word2vec",
+    "word2vec", "vanishing-sigmoid", "deep-relu", "exploding", "exploding-clipped",  # diagnose
 }
 
 

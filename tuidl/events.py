@@ -54,6 +54,19 @@ class GradStats(Event):
     norm: list[float] = field(default_factory=list)
     mean_abs: list[float] = field(default_factory=list)
     max_abs: list[float] = field(default_factory=list)
+    weight_norm: list[float] = field(default_factory=list)  # ||w|| before the step
+    update_ratio: list[float] = field(default_factory=list)  # ||dw|| / ||w|| of the step
+
+
+@dataclass
+class DiagnosisEvent(Event):
+    """Gradient health (tuidl.diagnose): emitted when any layer's state changes."""
+    type: ClassVar[str] = "diagnosis"
+    verdict: str = "healthy"  # healthy | vanishing | exploding | diverged
+    layers: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    explanation: str = ""
+    remedy: str = ""
 
 
 @dataclass
@@ -103,17 +116,21 @@ class Summary(Event):
     run_dir: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+    diagnosis: dict[str, Any] | None = None  # the last gradient-health diagnosis
 
     def public(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in
                ("preset", "status", "epochs", "steps", "seconds", "device", "run_dir", "metrics")}
         if self.message:
             out["message"] = self.message
+        if self.diagnosis:
+            out["diagnosis"] = self.diagnosis
         return out
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
-    RunStart, Scalars, GradStats, EvalMetrics, Confusion, TaskView, Status, Summary)}
+    RunStart, Scalars, GradStats, DiagnosisEvent, EvalMetrics, Confusion, TaskView, Status,
+    Summary)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

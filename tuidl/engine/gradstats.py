@@ -2,9 +2,10 @@
 
 A "layer" is a module that owns parameters directly (a Linear, a Conv2d, an LSTM…), named by
 its path in the model, in registration order, which is input to output for our models. For
-each layer: the L2 norm of all its gradients together, the mean |g| and the max |g|. Three
-`torch._foreach_norm` calls (p = 2, 1, inf) cover every parameter at once; per-layer sums are
-an `index_add_`. The result stays on the device until the engine copies it, every N steps.
+each layer: the L2 norm of all its gradients together, the mean |g| and the max |g|; and, around
+the optimizer step, the weight norm and the update-to-weight ratio ||dw|| / ||w||. A few
+`torch._foreach_norm` calls cover every parameter at once; per-layer sums are an `index_add_`.
+The results stay on the device until the engine copies them, every N steps.
 """
 from __future__ import annotations
 
@@ -32,6 +33,23 @@ class GradStatsProbe:
         self.owner = torch.tensor(owner, dtype=torch.long, device=device)
         self.numel = torch.zeros(len(layers), device=device).index_add_(
             0, self.owner, torch.tensor([float(p.numel()) for p in self.params], device=device))
+
+    def _per_layer(self, norms: list[torch.Tensor]) -> torch.Tensor:
+        sq = torch.stack(norms).float() ** 2
+        return torch.zeros(len(self.names), device=sq.device).index_add_(0, self.owner, sq).sqrt()
+
+    def snapshot(self) -> list[torch.Tensor]:
+        """Copies of the weights before an optimizer step (only on logged steps)."""
+        return [p.detach().clone() for p in self.params]
+
+    def weights(self, before: list[torch.Tensor]) -> torch.Tensor:
+        """[2, L]: weight norm before the step and ||w_after - w_before|| / ||w_before||."""
+        if not self.params:
+            return torch.zeros(2, 0)
+        w = self._per_layer(torch._foreach_norm(before, 2))
+        delta = torch._foreach_sub([p.detach() for p in self.params], before)
+        dw = self._per_layer(torch._foreach_norm(delta, 2))
+        return torch.stack([w, dw / w.clamp_min(1e-12)])
 
     def compute(self) -> torch.Tensor:
         grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]

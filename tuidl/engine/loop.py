@@ -13,11 +13,12 @@ from typing import Any, Callable
 
 import torch
 
+from tuidl.diagnose import Diagnoser
 from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
-from tuidl.events import (Confusion, EvalMetrics, Event, GradStats, RunStart, Scalars, Status,
-                          Summary, TaskView)
+from tuidl.events import (Confusion, DiagnosisEvent, EvalMetrics, Event, GradStats, RunStart,
+                          Scalars, Status, Summary, TaskView)
 from tuidl.tasks.base import Task
 
 
@@ -37,13 +38,16 @@ class Updater:
         self.captured: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str) -> None:
-        if self.capture:
-            self.captured[name] = self.probes[name].compute()
+        probe = self.probes[name]
+        if self.capture:  # gradients before clipping: what the network produced
+            grads, before = probe.compute(), probe.snapshot()
         if self.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.params[name], self.grad_clip, foreach=True)
         opt = self.task.optimizers[name]
         opt.step()
         opt.zero_grad(set_to_none=True)
+        if self.capture:  # [5, L]: norm, mean |g|, max |g|, weight norm, update ratio
+            self.captured[name] = torch.cat([grads, probe.weights(before)])
 
     @property
     def layer_names(self) -> list[str]:
@@ -69,6 +73,7 @@ class Engine:
         self.metrics: dict[str, float] = {}
         self.error_traceback = ""
         self.paused = False
+        self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)))
 
     # -- events ---------------------------------------------------------------------------
     def _emit(self, cls, **kw) -> None:
@@ -112,7 +117,8 @@ class Engine:
                           epochs=self.epoch, steps=self.step,
                           seconds=round(time.perf_counter() - t0, 3),
                           device=str(self.task.device), run_dir=self.run_dir, metrics=metrics,
-                          message=message)
+                          message=message,
+                          diagnosis=d.as_dict() if (d := self.diagnoser.last) else None)
         self.emit(summary)
         return summary
 
@@ -182,10 +188,20 @@ class Engine:
             stats = [row for block in host[1:] for row in zip(*block)]
             names = [n for name in self.updater.probes if name in captured
                      for n in self.updater.probes[name].names]
-            self._emit(GradStats, layers=names, norm=[s[0] for s in stats],
-                       mean_abs=[s[1] for s in stats], max_abs=[s[2] for s in stats])
+            norms = [s[0] for s in stats]
+            self._emit(GradStats, layers=names, norm=norms, mean_abs=[s[1] for s in stats],
+                       max_abs=[s[2] for s in stats], weight_norm=[s[3] for s in stats],
+                       update_ratio=[s[4] for s in stats])
+            self._diagnose(names, norms)
         self.updater.captured = {}
         return all(math.isfinite(v) for v in values.values())
+
+    def _diagnose(self, names: list[str], norms: list[float]) -> None:
+        """Fold a reading into the diagnosis; emit it when a layer's state changes."""
+        previous = self.diagnoser.last
+        d = self.diagnoser.update(names, norms)
+        if previous is None or (previous.states, previous.layers) != (d.states, d.layers):
+            self._emit(DiagnosisEvent, **d.as_dict())
 
     def _lrs(self) -> dict[str, float]:
         opts = self.task.optimizers

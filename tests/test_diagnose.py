@@ -1,0 +1,114 @@
+"""Gradient-health diagnosis: the rules on hand-made readings, and on the teaching presets."""
+import json
+import math
+
+import pytest
+
+from tuidl.diagnose import Diagnoser
+
+LAYERS = ["fc1", "fc2", "out"]
+
+
+def feed(readings, layers=LAYERS, **kw):
+    d = Diagnoser(**kw)
+    return [d.update(layers, r) for r in readings]
+
+
+def test_steady_gradients_are_healthy():
+    out = feed([[0.3, 0.5, 1.0]] * 10)
+    assert {x.verdict for x in out} == {"healthy"} and out[-1].remedy == ""
+
+
+def test_vanishing_needs_three_readings_in_a_row_and_names_the_layer():
+    out = feed([[1e-8, 0.5, 1.0]] * 3)
+    assert [x.verdict for x in out] == ["healthy", "healthy", "vanishing"]
+    assert out[-1].states == ["vanishing", "healthy", "healthy"]
+    assert "fc1" in out[-1].explanation and "ReLU" in out[-1].remedy
+
+
+def test_a_flagged_layer_clears_only_after_three_good_readings():
+    out = feed([[1e-8, 0.5, 1.0]] * 3 + [[0.2, 0.5, 1.0]] * 3)
+    assert [x.verdict for x in out[3:]] == ["vanishing", "vanishing", "healthy"]
+
+
+def test_convergence_is_not_vanishing():
+    """Every layer small together (a trained network) keeps the ratio: healthy."""
+    out = feed([[3e-7 * 0.5 ** k, 5e-7 * 0.5 ** k, 1e-6 * 0.5 ** k] for k in range(10)])
+    assert out[-1].verdict == "healthy"
+
+
+def test_a_dead_model_beside_a_learning_one_is_vanishing():
+    layers = ["G.fc1", "G.out", "D.fc1", "D.out"]
+    out = feed([[1e-16, 2e-16, 1e-5, 3e-5]] * 3, layers)
+    assert out[-1].states == ["vanishing", "vanishing", "healthy", "healthy"]
+
+
+def test_exploding_is_flagged_at_once_and_clears_after_calm_readings():
+    out = feed([[0.5, 0.5, 1.0], [2e4, 3e4, 1e4]] + [[0.5, 0.5, 1.0]] * 3)
+    assert [x.verdict for x in out] == ["healthy", "exploding", "exploding", "exploding",
+                                        "healthy"]
+    assert "fc2 has norm 3.0e+04" in out[1].explanation and "clip" in out[1].remedy
+
+
+def test_growth_by_orders_of_magnitude_is_exploding():
+    out = feed([[0.1, 0.1, 0.1]] * 3 + [[20.0, 0.1, 0.1]])
+    assert out[-1].states == ["exploding", "healthy", "healthy"]
+    # the same size without the jump is not
+    assert feed([[20.0, 0.1, 0.1]] * 4)[-1].verdict == "healthy"
+
+
+def test_non_finite_is_diverged_and_clipping_is_mentioned():
+    out = feed([[0.5, 0.5, 1.0], [math.nan, math.inf, 1.0]])
+    assert out[-1].verdict == "diverged" and out[-1].states[:2] == ["diverged"] * 2
+    clipped = feed([[5e3, 5e3, 5e3]], grad_clip=1.0)[-1]
+    assert clipped.verdict == "exploding" and "grad_clip=1 caps each update" in \
+        clipped.explanation
+
+
+def _diagnoses(events):
+    return [e for e in events if e["type"] == "diagnosis"]
+
+
+def _ratio_first_last(events):
+    g = [e for e in events if e["type"] == "grad_stats"][-1]
+    return g["norm"][0] / g["norm"][-1]
+
+
+@pytest.mark.slow
+def test_vanishing_sigmoid_is_flagged_and_deep_relu_is_not(train):
+    sig, sig_dir, sig_events = train("vanishing-sigmoid")
+    relu, _, relu_events = train("deep-relu")
+    assert sig["diagnosis"]["verdict"] == "vanishing"
+    assert sig["diagnosis"]["states"][0] == "vanishing"  # the first hidden layer
+    assert _ratio_first_last(sig_events) <= 1e-3
+    assert sig["metrics"]["val_accuracy"] < 0.7  # it trains poorly
+    assert json.loads((sig_dir / "summary.json").read_text())["diagnosis"] == sig["diagnosis"]
+    assert all(d["verdict"] == "healthy" for d in _diagnoses(relu_events))
+    assert relu["diagnosis"]["verdict"] == "healthy"
+    assert _ratio_first_last(relu_events) >= 0.1
+    assert relu["metrics"]["val_accuracy"] >= 0.95
+
+
+@pytest.mark.slow
+def test_exploding_is_flagged_before_the_nan_and_clipping_fixes_it(train):
+    boom, _, events = train("exploding")
+    assert boom["status"] == "diverged"
+    first_nan = next(e["step"] for e in events if e["type"] == "grad_stats"
+                     and not all(math.isfinite(x) for x in e["norm"]))
+    flagged = next(e["step"] for e in _diagnoses(events) if e["verdict"] == "exploding")
+    assert flagged < first_nan
+    clipped, _, clipped_events = train("exploding-clipped")
+    assert clipped["status"] == "completed"
+    assert all(math.isfinite(x) for e in clipped_events if e["type"] == "grad_stats"
+               for x in e["norm"])
+    assert clipped["metrics"]["val_accuracy"] >= 0.9
+
+
+def test_grad_stats_carry_weight_norm_and_update_ratio(train):
+    """For plain SGD, ||dw|| = lr * ||g||: the update ratio times the weight norm says so."""
+    _, _, events = train("xor-mlp", "optimizer=sgd", "lr=0.1", "momentum=0", "epochs=2",
+                         "log_every=5", "weight_decay=0")
+    g = [e for e in events if e["type"] == "grad_stats"][-1]
+    assert len(g["weight_norm"]) == len(g["update_ratio"]) == len(g["layers"]) == 2
+    for norm, w, ratio in zip(g["norm"], g["weight_norm"], g["update_ratio"]):
+        assert w > 0 and ratio * w == pytest.approx(0.1 * norm, rel=1e-3)
