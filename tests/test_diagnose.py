@@ -112,3 +112,35 @@ def test_grad_stats_carry_weight_norm_and_update_ratio(train):
     assert len(g["weight_norm"]) == len(g["update_ratio"]) == len(g["layers"]) == 2
     for norm, w, ratio in zip(g["norm"], g["weight_norm"], g["update_ratio"]):
         assert w > 0 and ratio * w == pytest.approx(0.1 * norm, rel=1e-3)
+
+
+def _time_profile(events, which):
+    tg = [e for e in events if e["type"] == "time_grads"]
+    return tg[which]["norm"]
+
+
+@pytest.mark.slow
+def test_rnn_gradient_fades_through_time_where_the_lstm_keeps_it(train):
+    """dL/d(state_t) at the first logged step: first step over last step."""
+    rnn, _, rnn_events = train("long-memory-rnn")
+    lstm, _, lstm_events = train("long-memory-lstm")
+    r, m = _time_profile(rnn_events, 0), _time_profile(lstm_events, 0)
+    assert len(r) == len(m) == 60
+    assert r[0] / r[-1] < 1e-8  # vanishes through time
+    assert m[0] / m[-1] > 1e4 * (r[0] / r[-1])
+    assert rnn["metrics"]["val_accuracy"] < 0.6  # the first word is never learned
+    assert lstm["metrics"]["val_accuracy"] >= 0.95
+
+
+def test_step_by_step_forward_is_the_same_function():
+    import torch
+
+    from tuidl.models.rnn import build_sequence_model
+    ids = torch.randint(2, 20, (4, 7))
+    for cell in ("rnn", "lstm", "gru"):
+        model = build_sequence_model(20, 5, 6, 2, cell)
+        logits, states = model.forward_steps(ids)
+        assert torch.allclose(logits, model(ids), atol=1e-6)
+        logits.sum().backward()
+        norms = model.time_grad_norms(states, 7)
+        assert norms.shape == (7,) and (norms[:-1] > 0).all()

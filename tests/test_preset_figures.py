@@ -13,6 +13,7 @@ TESTED_ELSEWHERE = {
     "perceptron-and", "perceptron-or", "perceptron-nand", "perceptron-xor", "xor-mlp",
     "mlp-spiral", "mlp-digits", "cnn-digits", "lstm-sentiment", "bow-sentiment", "gan-ring",
     "word2vec", "vanishing-sigmoid", "deep-relu", "exploding", "exploding-clipped",  # diagnose
+    "long-memory-rnn", "long-memory-lstm",
 }
 
 

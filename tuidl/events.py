@@ -59,6 +59,14 @@ class GradStats(Event):
 
 
 @dataclass
+class TimeGrads(Event):
+    """Recurrent models: the norm of dL/dh_t at each time step t (first to last), measured on a
+    logged step. Backpropagation through time: how much of the loss reaches each step."""
+    type: ClassVar[str] = "time_grads"
+    norm: list[float] = field(default_factory=list)
+
+
+@dataclass
 class DiagnosisEvent(Event):
     """Gradient health (tuidl.diagnose): emitted when any layer's state changes."""
     type: ClassVar[str] = "diagnosis"
@@ -129,8 +137,8 @@ class Summary(Event):
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
-    RunStart, Scalars, GradStats, DiagnosisEvent, EvalMetrics, Confusion, TaskView, Status,
-    Summary)}
+    RunStart, Scalars, GradStats, TimeGrads, DiagnosisEvent, EvalMetrics, Confusion, TaskView,
+    Status, Summary)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

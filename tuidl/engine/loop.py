@@ -18,7 +18,7 @@ from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
 from tuidl.events import (Confusion, DiagnosisEvent, EvalMetrics, Event, GradStats, RunStart,
-                          Scalars, Status, Summary, TaskView)
+                          Scalars, Status, Summary, TaskView, TimeGrads)
 from tuidl.tasks.base import Task
 
 
@@ -179,7 +179,13 @@ class Engine:
         captured = self.updater.captured
         flat = [torch.stack([sums[k] for k in keys]) / count] if keys else []
         flat += [captured[name] for name in self.updater.probes if name in captured]
+        time_grads = getattr(self.task, "time_grads", None)  # dL/dh_t of a recurrent model
+        self.task.time_grads = None
+        if time_grads is not None:
+            flat.append(time_grads)
         host = [t.detach().cpu().tolist() for t in flat]  # the one sync of this log interval
+        if time_grads is not None:
+            self._emit(TimeGrads, norm=host.pop())
         values = dict(zip(keys, host[0])) if keys else {}
         values.update(self._lrs())
         values[f"{self.task.unit}_per_s"] = rate

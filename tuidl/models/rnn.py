@@ -80,6 +80,45 @@ class RecurrentClassifier(nn.Module):
         return self.head(summary)
 
 
+    @property
+    def probes_time(self) -> bool:
+        """Whether `forward_steps` applies: one forward-only recurrent layer."""
+        return self.n_layers == 1 and not self.bidirectional
+
+    def forward_steps(self, ids: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The same function as `forward`, run one time step per call of the same recurrent
+        module, so the hidden state h_t of every step is a tensor of its own: after backward,
+        `h_t.grad` is dL/dh_t, the gradient that reached step t through time. Returns the
+        logits and [h_1 … h_L] (each [B, hidden], retaining its grad). L calls instead of one:
+        used on logged steps only. For an LSTM the cell states c_t follow the h_t in the list."""
+        lengths = lengths_of(ids)
+        x = self.embed(ids)
+        rnn = getattr(self, self.names[0][0])
+        lstm = isinstance(rnn, nn.LSTM)
+        state, hs, cs = None, [], []
+        for t in range(x.shape[1]):
+            _, state = rnn(x[:, t:t + 1], state)
+            h = (state[0] if lstm else state)[0]  # [B, hidden]: the state the next step reads
+            h.retain_grad()
+            hs.append(h)
+            if lstm:  # an LSTM's memory is its cell state: measure it too
+                c = state[1][0]
+                c.retain_grad()
+                cs.append(c)
+            state = (h[None], c[None]) if lstm else h[None]
+        seq = self.drop(torch.stack(hs, dim=1))
+        return self.head(at_last(seq, lengths)), hs + cs
+
+    @staticmethod
+    def time_grad_norms(states: list[torch.Tensor], steps: int) -> torch.Tensor:
+        """[steps] norms of dL/d(state_t) from `forward_steps`' states after backward (h_t, and
+        c_t for an LSTM, together)."""
+        zero = states[0].new_zeros(())  # a state the loss never reached (the last c_t)
+        sq = torch.stack([s.grad.pow(2).sum() if s.grad is not None else zero
+                          for s in states]).reshape(-1, steps).sum(0)
+        return sq.sqrt()
+
+
 class BagOfWords(nn.Module):
     """Mean of the embeddings of the real tokens → ReLU layer → head: order-blind."""
 

@@ -1,4 +1,5 @@
-"""Recurrent sentiment classifier on a generated set whose labels depend on word order."""
+"""Recurrent sequence classifier: sentiment whose labels depend on word order, or a long-memory
+task whose label is the first word of a long sequence."""
 from tuidl.config import Param
 from tuidl.specs import Family
 from tuidl.specs.common import common
@@ -11,17 +12,20 @@ FAMILY = Family(
     task="tuidl.tasks.rnn:RNNTask",
     params=(
         Param("dataset", str, "generated",
-              "sentences with negation and contrast, generated so that word order matters",
-              choices=("generated",)),
-        Param("n_samples", int, 6000, "sentences generated", min=20, max=200_000),
-        Param("max_len", int, 20, "longest sentence in words (ids are padded to this)",
-              min=6, max=256),
+              "generated: sentences with negation and contrast, where word order matters; "
+              "first_word: the label is the first word of max_len, the rest noise (memory)",
+              choices=("generated", "first_word")),
+        Param("n_samples", int, 6000, "sequences generated", min=20, max=200_000),
+        Param("max_len", int, 20, "longest sentence in words (ids are padded to this); "
+              "first_word: the length of every sequence", min=6, max=256),
         Param("embed_dim", int, 32, "size of each word vector", min=1, max=1024),
         Param("hidden_size", int, 64, "recurrent state size (hidden width for bow)",
               min=1, max=2048),
         Param("cell", str, "lstm",
               "recurrent cell, or bow: the mean of the word vectors, blind to order",
               choices=CELLS),
+        Param("forget_bias", float, 1.0, "lstm: initial bias of the forget gate (1 keeps the "
+              "cell's memory from the start; 0 is PyTorch's default)", min=-10, max=10),
         Param("layers", int, 1, "stacked recurrent layers (ignored by bow)", min=1, max=8),
         Param("bidirectional", bool, False,
               "also read each sentence backwards (ignored by bow)"),

@@ -33,6 +33,7 @@ class Finish:
 
 class Task:
     unit = "samples"  # what throughput counts: samples/s, words/s
+    time_grads: torch.Tensor | None = None  # [T] norms of dL/dh_t, set on logged steps
 
     def __init__(self, config: dict[str, Any], device: torch.device):
         self.config = config

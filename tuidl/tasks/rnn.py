@@ -4,12 +4,18 @@ The data (tuidl.data.sentiment) is a padded id tensor [N, max_len] on the device
 ClassifierTask trains and scores it. Task view "sentences": a few validation sentences with
 their true label, the predicted label and P(positive), so one can watch the model learn to
 read "not" and "but".
+
+On logged steps a single forward recurrent layer is run one time step at a time so that the
+gradient reaching each hidden state h_t can be measured (`time_grads`, the engine emits it as a
+`time_grads` event): backpropagation through time made visible. With dataset=first_word the
+label is the first word of a long sequence; a vanilla RNN's dL/dh_t fades towards the start and
+it stays at chance, an LSTM carries it.
 """
 from __future__ import annotations
 
 import torch
 
-from tuidl.data import sentiment
+from tuidl.data import memory, sentiment
 from tuidl.data.sentiment import decode
 from tuidl.data.split import split
 from tuidl.engine.optim import init_weights
@@ -25,17 +31,44 @@ class RNNTask(ClassifierTask):
     def __init__(self, config, device):
         super().__init__(config, device)
         c = config
-        data = sentiment.make(c["n_samples"], c["max_len"], c["seed"])
+        source = memory if c["dataset"] == "first_word" else sentiment
+        data = source.make(c["n_samples"], c["max_len"], c["seed"])
         self.vocab = data.vocab
         splits = split(data.ids, data.labels, c["train_fraction"], 0.0, c["seed"], device)
         model = build_sequence_model(len(data.vocab), c["embed_dim"], c["hidden_size"],
-                                     len(sentiment.LABELS), c["cell"], c["layers"],
+                                     len(source.LABELS), c["cell"], c["layers"],
                                      c["bidirectional"], c["dropout"])
         init_weights(model, c["init"], c["init_scale"],
                      "relu" if c["cell"] == "bow" else "tanh")
         with torch.no_grad():
             model.embed.weight[0].zero_()  # padding stays a zero vector whatever the init
-        self.setup(splits, model, list(sentiment.LABELS))
+            for module in model.modules():  # gates i, f, g, o: the forget gate is the 2nd
+                if isinstance(module, torch.nn.LSTM):
+                    h = module.hidden_size
+                    for name, bias in module.named_parameters():
+                        if name.startswith("bias"):  # bias_ih + bias_hh = forget_bias
+                            bias[h:2 * h].fill_(c["forget_bias"] / 2)
+        self.setup(splits, model, list(source.LABELS))
+        self.time_grads: torch.Tensor | None = None
+
+    def train_step(self, idx, update):
+        """On logged steps (update.capture) a recurrent model runs step by step, so the norm
+        of dL/dh_t at every time step t can be read after backward: `time_grads` [L]."""
+        if not (getattr(update, "capture", False) and getattr(self.model, "probes_time", False)):
+            return super().train_step(idx, update)
+        self.model.train()
+        x, y = self.data.x_train[idx], self.data.y_train[idx]
+        logits, hs = self.model.forward_steps(x)
+        loss = self.loss(logits, y)
+        total = loss
+        l1 = self.config.get("l1", 0.0)
+        if l1 > 0:
+            total = total + l1 * sum(p.abs().sum() for p in self.l1_params)
+        total.backward()
+        self.time_grads = self.model.time_grad_norms(hs, x.shape[1]).detach()
+        update("model")
+        acc = (logits.detach().argmax(1) == y).float().mean()
+        return {"loss": loss.detach(), "accuracy": acc}
 
     def view(self):
         x, y = self.data.x_val[:N_EXAMPLES], self.data.y_val[:N_EXAMPLES]
