@@ -165,6 +165,57 @@ def run_cmd(
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
 
 
+@app.command("compare")
+def compare_cmd(
+    preset: Annotated[str, typer.Argument(help="Preset name or path to a preset .toml file.")],
+    vary: Annotated[list[str], typer.Option(
+        help="A hyperparameter and its values: --vary optimizer=sgd,adam (repeatable; every "
+             "combination runs).")],
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", "-s", help="Override a hyperparameter in every variant.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Number of epochs.")] = None,
+    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (the same for all).")] = None,
+    out_dir: Annotated[str, typer.Option("--out", help="Where the comparison goes.")] = "runs",
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result.")] = False,
+) -> None:
+    """Train a preset once per combination of --vary values and compare them in a table."""
+    from tuidl.compare import plan, primary_metric, run_all
+    try:
+        variants = plan(preset, vary, set_ or [], epochs=epochs, device=device, seed=seed)
+        name = variants[0].prepared.preset.name
+
+        def done(v, summary):
+            if not as_json:
+                err.print(f"{v.label}: {summary['status']} in {summary['seconds']:.1f}s",
+                          highlight=False, markup=False)
+        folder, results = run_all(variants, out_dir, name, done)
+    except TuidlError as e:
+        fail(str(e))
+    if as_json:
+        print(json.dumps({"preset": name, "dir": str(folder), "runs": results}))
+        return
+    table = Table(box=None, pad_edge=False, title=f"{name}: {len(results)} variants")
+    prim_key = next((p[0] for r in results if (p := primary_metric(r["metrics"]))), "metric")
+    keys = [part.split("=")[0] for part in results[0]["variant"].split(" ")]
+    table.add_column(" ".join(keys), no_wrap=True)
+    for col in ("status", "loss", "val loss", prim_key.replace("_", " "), "s", "gradients"):
+        table.add_column(col, no_wrap=True)
+    for r in results:
+        m = r["metrics"]
+        loss = m.get("train_loss", m.get("train_d_loss"))
+        values = " ".join(part.split("=", 1)[1] for part in r["variant"].split(" "))
+        table.add_row(values, r["status"], _num(loss), _num(m.get("val_loss")),
+                      _num(m.get(prim_key)), f"{r['seconds']:.1f}",
+                      (r.get("diagnosis") or {}).get("verdict", ""))
+    out.print(table)
+    out.print(f"runs and compare.json in {folder}", highlight=False, markup=False)
+
+
+def _num(x) -> str:
+    return "" if x is None else f"{x:.4g}"
+
+
 def main() -> None:
     try:
         app()

@@ -40,8 +40,10 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
 
 
 def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = None,
-            sinks: Iterable[Callable[[Event], None]] = (), control=None) -> Summary:
-    """Train to the end and return the summary. `run_dir` given = resume that run."""
+            sinks: Iterable[Callable[[Event], None]] = (), control=None,
+            name: str | None = None) -> Summary:
+    """Train to the end and return the summary. `run_dir` given = resume that run; `name`
+    names a new run directory (default: the preset's name)."""
     import torch  # noqa: F401  (heavy: imported only when training)
 
     from tuidl.engine.device import resolve_device, seed_everything
@@ -53,7 +55,7 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     seed_everything(config["seed"])
     task = prep.preset.spec.load_task()(config, device)
     resuming = run_dir is not None
-    path = Path(run_dir) if resuming else make_run_dir(out_root, prep.preset.name)
+    path = Path(run_dir) if resuming else make_run_dir(out_root, name or prep.preset.name)
     if not resuming:
         write_atomic(path / CONFIG, dump_config(prep.preset, config))
     jsonl = JsonlSink(path / EVENTS)

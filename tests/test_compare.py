@@ -1,0 +1,52 @@
+"""tuidl compare: every combination runs into one folder; bad variants fail before any run."""
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tuidl.cli import app
+from tuidl.compare import parse_vary
+
+runner = CliRunner()
+
+
+def test_vary_parses_lists_and_rejects_nonsense():
+    assert parse_vary(["optimizer=sgd,adam", "hidden=16,16;8"]) == [
+        ("optimizer", ["sgd", "adam"]), ("hidden", ["16,16", "8"])]
+
+
+def test_compare_runs_every_combination_and_keeps_each_run(tmp_path):
+    result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer=sgd,adam",
+                                 "--vary", "hidden=4;8", "--epochs", "2", "--out",
+                                 str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["variant"] for r in data["runs"]] == [
+        "optimizer=sgd hidden=4", "optimizer=sgd hidden=8",
+        "optimizer=adam hidden=4", "optimizer=adam hidden=8"]
+    for r in data["runs"]:
+        assert r["status"] == "completed" and r["epochs"] == 2
+        run_dir = Path(r["run_dir"])
+        assert run_dir.parent == Path(data["dir"]) and (run_dir / "summary.json").is_file()
+        assert "verdict" in r["diagnosis"]
+    saved = json.loads(open(f"{data['dir']}/compare.json").read())
+    assert [r["variant"] for r in saved["runs"]] == [r["variant"] for r in data["runs"]]
+
+
+def test_compare_table_names_the_axes(tmp_path):
+    result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer=sgd,adam",
+                                 "--epochs", "2", "--out", str(tmp_path)],
+                           env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert "optimizer" in result.stdout and "val accuracy" in result.stdout
+    assert "adam" in result.stdout and "healthy" in result.stdout
+
+
+def test_a_bad_variant_fails_before_anything_runs(tmp_path):
+    result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer=sgd,adamm",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error: optimizer=adamm: optimizer: 'adamm'")
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())
+    result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer"])
+    assert result.exit_code == 2 and "--vary expects key=value1,value2" in result.output
