@@ -144,3 +144,35 @@ def test_step_by_step_forward_is_the_same_function():
         logits.sum().backward()
         norms = model.time_grad_norms(states, 7)
         assert norms.shape == (7,) and (norms[:-1] > 0).all()
+
+
+def test_activation_probe_finds_dead_relus_and_saturated_units():
+    import torch
+    from torch import nn
+
+    from tuidl.engine.activations import ActivationProbe
+    torch.manual_seed(0)
+    relu_net = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    with torch.no_grad():
+        relu_net[0].bias[:2] = -100.0  # two units that can never fire
+    tanh_net = nn.Sequential(nn.Linear(4, 8), nn.Tanh())
+    with torch.no_grad():
+        tanh_net[0].weight.mul_(1000.0)
+    probe = ActivationProbe({"R": relu_net, "T": tanh_net})
+    with probe:
+        for _ in range(3):  # only the first forward call of an evaluation is measured
+            x = torch.randn(64, 4)
+            relu_net(x), tanh_net(x)
+    got = probe.read()
+    assert got["layers"] == ["R.1", "T.1"] and got["kinds"] == ["relu", "tanh"]
+    assert got["dead"][0] == pytest.approx(2 / 8) and got["saturated"][0] is None
+    assert got["saturated"][1] > 0.9 and got["dead"][1] is None
+    relu_net(torch.randn(2, 4))  # hooks are gone after the with block
+    assert probe.read() == got
+
+
+def test_runs_report_activation_health_at_each_eval(train):
+    _, _, events = train("deep-relu", "epochs=2")
+    acts = [e for e in events if e["type"] == "activations"]
+    assert len(acts) == 2 and acts[-1]["layers"] == [f"act{i}" for i in range(1, 11)]
+    assert all(0 <= d <= 1 for d in acts[-1]["dead"])

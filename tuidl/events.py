@@ -7,7 +7,7 @@ before any event is made. One JSON object per line, each with `type`, `step`, `e
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 STATUSES = ("running", "paused", "completed", "stopped", "diverged", "failed")
@@ -21,7 +21,9 @@ class Event:
     time: float = field(default_factory=time.time)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **asdict(self)}
+        """Shallow (the fields are JSON-able lists and dicts already): `dataclasses.asdict`
+        deep-copies every nested value, which cost more than the statistics themselves."""
+        return {"type": self.type, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 
 @dataclass
@@ -64,6 +66,17 @@ class TimeGrads(Event):
     logged step. Backpropagation through time: how much of the loss reaches each step."""
     type: ClassVar[str] = "time_grads"
     norm: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ActivationHealth(Event):
+    """At each eval, per activation layer: share of saturated sigmoid/tanh outputs, or share of
+    dead ReLU units (never active on the evaluation data); None where it does not apply."""
+    type: ClassVar[str] = "activations"
+    layers: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    saturated: list[float | None] = field(default_factory=list)
+    dead: list[float | None] = field(default_factory=list)
 
 
 @dataclass
@@ -137,8 +150,8 @@ class Summary(Event):
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
-    RunStart, Scalars, GradStats, TimeGrads, DiagnosisEvent, EvalMetrics, Confusion, TaskView,
-    Status, Summary)}
+    RunStart, Scalars, GradStats, TimeGrads, ActivationHealth, DiagnosisEvent, EvalMetrics,
+    Confusion, TaskView, Status, Summary)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

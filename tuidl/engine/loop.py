@@ -14,12 +14,16 @@ from typing import Any, Callable
 import torch
 
 from tuidl.diagnose import Diagnoser
+from tuidl.engine.activations import ActivationProbe
 from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
-from tuidl.events import (Confusion, DiagnosisEvent, EvalMetrics, Event, GradStats, RunStart,
+from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event, GradStats, RunStart,
                           Scalars, Status, Summary, TaskView, TimeGrads)
 from tuidl.tasks.base import Task
+
+
+CHECKPOINT_EVERY_S = 2.0
 
 
 class Updater:
@@ -73,6 +77,9 @@ class Engine:
         self.metrics: dict[str, float] = {}
         self.error_traceback = ""
         self.paused = False
+        self.saved_at = -math.inf
+        self.diagnostics = bool(config.get("diagnostics", True))
+        self.activations = ActivationProbe(task.models if self.diagnostics else {})
         self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)))
 
     # -- events ---------------------------------------------------------------------------
@@ -134,7 +141,7 @@ class Engine:
                     return "stopped", "stopped by user"
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
                 log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
-                self.updater.capture = log_now
+                self.updater.capture = log_now and self.diagnostics
                 out = task.train_step(idx, self.updater)
                 for k, v in out.items():
                     sums[k] = sums[k] + v if k in sums else v.float().clone()
@@ -217,7 +224,12 @@ class Engine:
 
     def _evaluate(self, train_means: dict[str, torch.Tensor]) -> tuple[str, str] | None:
         with torch.no_grad():
-            ev = self.task.evaluate()
+            if self.activations:
+                with self.activations:
+                    ev = self.task.evaluate()
+                self._emit(ActivationHealth, **self.activations.read())
+            else:
+                ev = self.task.evaluate()
         metrics = {k: float(v) for k, v in train_means.items()}
         metrics.update(ev.metrics)
         self.metrics = metrics
@@ -234,12 +246,18 @@ class Engine:
             self.best_val, self.bad_evals = val, 0
         elif val is not None:
             self.bad_evals += 1
-        if self.checkpoint_path:
-            save_checkpoint(self.checkpoint_path, self)
+        stop = None
         if self.patience and self.bad_evals >= self.patience:
-            return "completed", (f"early stopping: val loss did not improve for "
+            stop = "completed", (f"early stopping: val loss did not improve for "
                                  f"{self.patience} evals (best {self.best_val:.4g})")
-        return None
+        # after an eval, at most every CHECKPOINT_EVERY_S seconds, and always at the end: a
+        # stopped run resumes from its last checkpoint, at worst redoing those seconds
+        now = time.perf_counter()
+        last = stop is not None or self.epoch >= self.epochs
+        if self.checkpoint_path and (last or now - self.saved_at >= CHECKPOINT_EVERY_S):
+            save_checkpoint(self.checkpoint_path, self)
+            self.saved_at = now
+        return stop
 
     def _restore(self, path: str) -> None:
         state = load_checkpoint(path, self.task.device)

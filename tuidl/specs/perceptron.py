@@ -15,6 +15,6 @@ FAMILY = Family(
         *common("epochs", "lr", "seed", "device", epochs=20, lr=0.1),
         Param("init", str, "zeros", "initial weights and bias", choices=("zeros", "normal")),
         Param("batch_size", int, 1, "patterns per update (1 = classic online rule)", min=1, max=4),
-        *common("log_every", log_every=1),
+        *common("log_every", "diagnostics", log_every=1),
     ),
 )
