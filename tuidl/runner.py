@@ -46,12 +46,14 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     names a new run directory (default: the preset's name)."""
     import torch  # noqa: F401  (heavy: imported only when training)
 
-    from tuidl.engine.device import resolve_device, seed_everything
+    from tuidl.engine.device import resolve_device, seed_everything, set_cpu_threads
     from tuidl.engine.loop import Engine
     from tuidl.sinks.jsonl import JsonlSink
 
     config = prep.config
-    device = resolve_device(config["device"])
+    device = resolve_device(config.get("device", "cpu"))
+    if device.type == "cpu":
+        set_cpu_threads(int(config.get("threads", 1)))
     seed_everything(config["seed"])
     task = prep.preset.spec.load_task()(config, device)
     resuming = run_dir is not None

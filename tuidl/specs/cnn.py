@@ -21,6 +21,6 @@ FAMILY = Family(
                 train_fraction=0.6),
         Param("test_fraction", float, 0.2,
               "share held out as a test set, scored once at the end (0 = none)", min=0, max=0.5),
-        *common("seed", "device", "log_every", "diagnostics"),
+        *common("seed", "device", "threads", "log_every", "diagnostics"),
     ),
 )

@@ -40,6 +40,6 @@ FAMILY = Family(
         *common("epochs", "grad_clip", epochs=20),
         Param("eval_samples", int, 2500, "generated points scored at each eval (fixed noise)",
               min=100, max=1_000_000),
-        *common("seed", "device", "log_every", "diagnostics"),
+        *common("seed", "device", "threads", "log_every", "diagnostics"),
     ),
 )

@@ -18,7 +18,7 @@ FAMILY = Family(
                 "early_stopping", "train_fraction", epochs=50, lr=0.01, batch_size=32),
         Param("test_fraction", float, 0.0,
               "share held out as a test set, scored once at the end (0 = none)", min=0, max=0.5),
-        *common("seed", "device", "log_every", "diagnostics"),
+        *common("seed", "device", "threads", "log_every", "diagnostics"),
         Param("view_every", int, 5, "evals between decision-boundary views", min=1, max=10_000),
     ),
 )

@@ -32,7 +32,7 @@ FAMILY = Family(
         *common("epochs", "lr", "optimizer", "momentum", "batch_size", "weight_decay", "l1",
                 "dropout", "grad_clip", "init", "init_scale", "early_stopping",
                 "train_fraction", epochs=10, lr=0.005, batch_size=64, grad_clip=1.0),
-        *common("seed", "device", "log_every", "diagnostics"),
+        *common("seed", "device", "threads", "log_every", "diagnostics"),
         Param("view_every", int, 5, "evals between views of example sentences",
               min=1, max=10_000),
     ),

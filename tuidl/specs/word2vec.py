@@ -24,6 +24,6 @@ FAMILY = Family(
               min=1, max=1_000_000),
         *common("epochs", "lr", "optimizer", "momentum", "batch_size", "grad_clip",
                 epochs=5, lr=0.01, optimizer="adam", batch_size=256),
-        *common("seed", "device", "log_every", "diagnostics"),
+        *common("seed", "device", "threads", "log_every", "diagnostics"),
     ),
 )

@@ -74,16 +74,9 @@ def _train_in_child(prepared, out_root: str, events, control) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    import torch
-
     from tuidl.config import TuidlError
     from tuidl.events import Status
     from tuidl.runner import execute
-    # Leave a core to the app that draws: on a small machine a CPU run that takes every core
-    # makes the interface wait for the training.
-    cores = os.cpu_count() or 1
-    if cores <= 4:
-        torch.set_num_threads(max(1, cores - 1))
     try:
         execute(prepared, out_root=out_root, sinks=[events.put], control=control)
     except TuidlError as e:
