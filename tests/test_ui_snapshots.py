@@ -56,18 +56,38 @@ def test_training_cnn_digits(snap_compare, size):
 
 @pytest.mark.parametrize("size", [SMALL, LARGE])
 def test_training_gan(snap_compare, size):
-    """D and G losses, both networks' gradients, real vs generated samples on the ring."""
+    """A trained gan-ring run: D and G losses, modes covered and high-quality share (0 to 1),
+    both networks' gradients and a square plot of real vs generated samples on the ring with
+    8/8 modes in its title; no confusion matrix box (large: gradients under the charts, the
+    samples on the right half)."""
     assert snap_compare(watch("gan"), terminal_size=size)
 
 
+def test_training_gan_task_only(snap_compare):
+    """At 80x24 without a confusion matrix, v gives the samples the whole side column."""
+    assert snap_compare(watch("gan"), terminal_size=SMALL, press=["v"])
+
+
 def test_training_word2vec(snap_compare):
-    """Nearest neighbours of the probe words beside the 2-D projection of the embeddings."""
+    """Nearest neighbours of the probe words (green: same category) over the 2-D PCA map of
+    the category words; gradients under the charts, no confusion matrix box."""
     assert snap_compare(watch("word2vec"), terminal_size=LARGE)
 
 
+def test_training_word2vec_small(snap_compare):
+    """At 80x24 the neighbour table alone, under the gradient panel."""
+    assert snap_compare(watch("word2vec"), terminal_size=SMALL)
+
+
 def test_training_rnn(snap_compare):
-    """Example sentences with their label and the LSTM's prediction."""
+    """Example sentences (wrapped) with the true label, the LSTM's prediction as words,
+    P(positive) and a ✓ / ✗ mark."""
     assert snap_compare(watch("rnn"), terminal_size=LARGE)
+
+
+def test_training_rnn_sentences_small(snap_compare):
+    """At 80x24, v swaps the confusion matrix for the sentences, cut with an ellipsis."""
+    assert snap_compare(watch("rnn"), terminal_size=SMALL, press=["v"])
 
 
 def test_training_diverged(snap_compare):

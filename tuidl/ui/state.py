@@ -15,6 +15,7 @@ from tuidl.events import (Confusion, EvalMetrics, Event, GradStats, RunStart, Sc
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
+CLASSIFIER_FAMILIES = ("perceptron", "mlp", "cnn", "rnn")  # the families that send confusion
 
 
 @dataclass
@@ -115,6 +116,11 @@ class RunState:
         if not self.step or not self.total_steps or self.status != "running":
             return None
         return self.elapsed / self.step * max(0, self.total_steps - self.step)
+
+    @property
+    def has_confusion(self) -> bool:
+        """Whether this run has (or will have) a confusion matrix to show."""
+        return self.confusion is not None or self.family in CLASSIFIER_FAMILIES
 
     @property
     def finished(self) -> bool:

@@ -1,5 +1,6 @@
-"""The training screen: header, loss and metric charts, gradient panel, confusion matrix and
-task view, for a live run (with controls) or a followed run directory (read-only).
+"""The training screen: header, loss and metric charts, gradient panel, confusion matrix (for
+classifiers) and task view, for a live run (with controls) or a followed run directory
+(read-only).
 
 A timer drains the event source at `REFRESH_HZ` and redraws only what changed; the engine
 runs in its own thread, so keys are answered while it trains.
@@ -22,6 +23,7 @@ from tuidl.ui.widgets.task_view import TaskViewWidget
 
 REFRESH_HZ = 10
 WIDE = 140  # columns from which the task view gets a column of its own
+GRAD_TITLE = "gradient L2 norm per layer"
 
 
 class TrainingScreen(Screen):
@@ -48,6 +50,9 @@ class TrainingScreen(Screen):
         self.state = state or RunState()
         self.live = live
         self.drawn = -1
+        # the two panels that move with the layout (see _arrange); always the mounted ones
+        self.grad_panel = GradPanel(id="grad-panel")
+        self.task_view = TaskViewWidget(id="task-view")
 
     def compose(self) -> ComposeResult:
         yield RunHeader(id="run-header")
@@ -57,38 +62,56 @@ class TrainingScreen(Screen):
                 yield MetricChart(id="metric-chart")
             with Vertical(id="side"):
                 with VerticalScroll(id="grad-box"):
-                    yield GradPanel(id="grad-panel")
+                    yield self.grad_panel
                 with VerticalScroll(id="confusion-box"):
                     yield ConfusionView(id="confusion")
-                yield TaskViewWidget(id="task-view")
+                yield self.task_view
             yield Vertical(id="wide-slot")
         yield Static(id="message")
         yield Footer()
 
     def on_mount(self) -> None:
-        for box, title in (("grad-box", "gradient L2 norm per layer"),
-                           ("confusion-box", "confusion matrix (validation)")):
-            self.query_one(f"#{box}").border_title = title
-        self.query_one("#task-view").border_title = "task view"
+        self.query_one("#grad-box").border_title = GRAD_TITLE
+        self.query_one("#confusion-box").border_title = "confusion matrix (validation)"
+        self.task_view.border_title = "task view"
         self.set_class(True, "-show-confusion")
         self.pump()
         self.set_interval(1 / REFRESH_HZ, self.pump)
 
     def on_resize(self) -> None:
-        wide = self.size.width >= WIDE
-        if wide != self.has_class("-wide"):
-            self.set_class(wide, "-wide")
-            self._place_task_view(wide)
+        self._arrange()
 
-    def _place_task_view(self, wide: bool) -> None:
-        view = self.query_one(TaskViewWidget)
-        target = self.query_one("#wide-slot") if wide else self.query_one("#side")
-        if view.parent is not target:
-            view.remove()
-            new = TaskViewWidget(id="task-view")
-            new.border_title = "task view"
-            target.mount(new)
-            new.update_view(self.state.view)
+    def _arrange(self) -> None:
+        """Place the panels for the terminal width and the run's family.
+
+        Below `WIDE` columns the side column holds the gradient panel over the confusion matrix
+        or the task view (v swaps them). From `WIDE` on the task view gets a column of its own;
+        a run without a confusion matrix (gan, word2vec) then stacks the gradient panel under
+        the charts and gives the task view half the screen.
+        """
+        if self.task_view.parent is None:  # not composed yet
+            return
+        wide = self.size.width >= WIDE
+        confusion = self.state.has_confusion
+        self.set_class(wide, "-wide")
+        self.set_class(not confusion, "-no-confusion")
+        charts, side = self.query_one("#charts"), self.query_one("#side")
+        target = self.query_one("#wide-slot") if wide else side
+        if self.task_view.parent is not target:
+            self.task_view.remove()
+            self.task_view = TaskViewWidget(id="task-view")
+            self.task_view.border_title = "task view"
+            target.mount(self.task_view)
+            self.task_view.update_view(self.state.view, self.state.metrics)
+        target = charts if wide and not confusion else side
+        box = self.grad_panel.parent
+        if box is not None and box.parent is not target:
+            box.remove()
+            self.grad_panel = GradPanel(id="grad-panel")
+            box = VerticalScroll(self.grad_panel, id="grad-box")
+            box.border_title = GRAD_TITLE
+            target.mount(box, before=0 if target is side else None)
+            self.grad_panel.update_state(self.state)
 
     def pump(self) -> None:
         """Fold new events into the state; redraw the widgets if anything changed."""
@@ -101,12 +124,14 @@ class TrainingScreen(Screen):
         self.drawn = self.state.version
         s = self.state
         with self.app.batch_update():
+            if s.has_confusion == self.has_class("-no-confusion"):
+                self._arrange()
             self.query_one(RunHeader).update_state(s)
             self.query_one(LossChart).update_state(s)
             self.query_one(MetricChart).update_state(s)
-            self.query_one(GradPanel).update_state(s)
+            self.grad_panel.update_state(s)
             self.query_one(ConfusionView).update_confusion(s.confusion)
-            self.query_one(TaskViewWidget).update_view(s.view)
+            self.task_view.update_view(s.view, s.metrics)
             self.set_class(s.confusion is not None, "-has-confusion")
             msg = self.query_one("#message", Static)
             msg.update(f"{s.status}: {s.message}" if s.message else "")
@@ -154,7 +179,12 @@ class TrainingScreen(Screen):
         self.query_one(LossChart).toggle_log(self.state)
 
     def action_cycle_view(self) -> None:
-        self.set_class(not self.has_class("-show-confusion"), "-show-confusion")
+        """Confusion matrix ⇄ task view; without a confusion matrix, show or hide the gradient
+        panel above the task view."""
+        if self.state.has_confusion:
+            self.set_class(not self.has_class("-show-confusion"), "-show-confusion")
+        else:
+            self.set_class(not self.has_class("-task-only"), "-task-only")
 
     def action_back(self) -> None:
         if isinstance(self.source, LiveRun) and self.source.alive:

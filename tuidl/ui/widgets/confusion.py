@@ -31,15 +31,22 @@ class ConfusionView(Widget):
         biggest = max(1, max(max(row) for row in c.matrix))
         cell = max(3, len(str(biggest)) + 1)
         label_w = max(len(label) for label in c.labels)
-        out = Text(" " * (label_w + 1) + "".join(f"{lab[:cell - 1]:>{cell}}" for lab in c.labels)
-                   + "  recall\n", style="bold")
+        recall_fmt, recall_head = "  {:6.1%}", "  recall"
+        width = self.size.width or 80
+        if label_w + 1 + cell * len(c.labels) + 8 > width:  # narrow: tighter cells and recall
+            cell = len(str(biggest))
+            recall_fmt, recall_head = " {:4.0%}", " rec."
+        out = Text(" " * (label_w + 1) + "".join(f"{lab[:cell - 1] or lab[:1]:>{cell}}"
+                                                 for lab in c.labels)
+                   + recall_head + "\n", style="bold")
         for label, row, recall in zip(c.labels, c.matrix, c.recall):
             out.append(f"{label:>{label_w}} ", style="bold")
             for v in row:
                 bg = sequential(v / biggest)
                 fg = "black" if v / biggest > 0.5 else "white"
                 out.append(f"{v:>{cell}}", style=f"{fg} on {bg}")
-            out.append(f"  {recall:6.1%}\n", style="green" if recall >= 0.9 else "yellow")
+            out.append(recall_fmt.format(recall) + "\n",
+                       style="green" if recall >= 0.9 else "yellow")
         total = sum(map(sum, c.matrix))
         right = sum(c.matrix[i][i] for i in range(len(c.labels)))
         out.append(f"{right}/{total} right ({right / max(1, total):.1%})", style="dim")

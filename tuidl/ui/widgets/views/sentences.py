@@ -1,0 +1,55 @@
+"""sentences (rnn): validation sentences with the true label, the prediction (as words) and the
+probability of the second label (P(positive) for sentiment); a green ✓ marks a right
+prediction, a red ✗ a wrong one. Sentences wrap when the panel has the height for it, else
+they are cut with an ellipsis."""
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from tuidl.events import TaskView
+from tuidl.ui.widgets.views.common import fit
+
+RIGHT, WRONG = "bold #5fd75f", "bold #ff5f5f"
+
+
+def _clean(text: str) -> str:
+    return text.replace(" ,", ",")  # the tokens are joined with spaces
+
+
+def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
+    d = view.data
+    labels = d.get("labels") or ["negative", "positive"]
+    examples = d.get("examples", [])
+    right = sum(e["pred"] == e["true"] for e in examples)
+    head = Text("sentences", style="bold")
+    if examples:
+        head.append(f"  {right}/{len(examples)} right",
+                    style=RIGHT if right == len(examples) else "bold yellow")
+    head.append(f"  @ epoch {view.epoch}", style="dim")
+    fixed = 2 + (max(len(lab) for lab in labels) + 1) * 2 + 7  # mark, true, pred, P(…)
+    narrow = w - fixed < 22  # then labels as 3-letter abbreviations
+    names = [lab[:3] if narrow else lab for lab in labels]
+    text_w = max(8, w - 2 - (max(len(n) for n in names) + 1) * 2 - 7)
+    lines = sum(len(textwrap.wrap(_clean(e["text"]), text_w)) or 1 for e in examples)
+    wrap = lines + 2 <= h
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False,
+                  header_style="bold", expand=True, row_styles=["", "on #1e1e1e"])
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("text", ratio=1, no_wrap=not wrap, overflow="ellipsis")
+    table.add_column("true", no_wrap=True)
+    table.add_column("pred", no_wrap=True)
+    table.add_column(f"P({labels[-1][:1 if narrow else 3]})", no_wrap=True, justify="right")
+    for e in examples[:max(1, h - 2)]:
+        ok = e["pred"] == e["true"]
+        p = e.get("p_positive")
+        table.add_row(Text("✓" if ok else "✗", style=RIGHT if ok else WRONG),
+                      Text(_clean(e["text"])),
+                      Text(names[e["true"]], style="dim"),
+                      Text(names[e["pred"]], style=RIGHT if ok else WRONG),
+                      Text("" if p is None else f"{p:.2f}"))
+    return Group(fit(head, w), table)
