@@ -103,3 +103,18 @@ def test_help_overlay(snap_compare):
 def test_small_terminal_notice(snap_compare):
     """Below 80x24 a notice asks for a larger terminal instead of a broken layout."""
     assert snap_compare(TuidlApp(), terminal_size=(60, 20))
+
+
+@pytest.mark.parametrize("name", ["vanishing", "exploding", "clipped", "memory"])
+def test_gradient_diagnosis(snap_compare, name):
+    """The gradient panel in each verdict: vanishing (ten sigmoid layers), exploding then
+    diverged (the NaN run), exploding but clipped (still finite), and a vanilla RNN whose
+    gradient fades through time (the time profile). Healthy is the xor-mlp screen above."""
+    assert snap_compare(watch(name), terminal_size=LARGE)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_compare_overlay(snap_compare, size):
+    """`tuidl watch tests/fixtures/compare`: three optimizers' loss curves on one chart, and a
+    table of where each ended."""
+    assert snap_compare(TuidlApp(compare=[str(FIXTURES / "compare")]), terminal_size=size)

@@ -73,13 +73,19 @@ def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
 
 
 @app.command("watch")
-def watch_cmd(run_dir: Annotated[str, typer.Argument(help="A run directory (live or finished).")]
-              ) -> None:
-    """Show a run directory's training screen: live while `tuidl run` writes it, or afterwards."""
+def watch_cmd(run_dirs: Annotated[list[str], typer.Argument(
+        help="A run directory (live or finished); several, or a `tuidl compare` folder, to "
+             "overlay their loss curves.")]) -> None:
+    """Show a run's training screen, live while `tuidl run` writes it, or compare runs."""
     from pathlib import Path
-    if not (Path(run_dir) / "events.jsonl").is_file():
-        fail(f"{run_dir}: not a run directory (no events.jsonl)")
-    _open_app(watch=run_dir)
+    for d in run_dirs:
+        p = Path(d)
+        if not (p / "events.jsonl").is_file() and not list(p.glob("*/events.jsonl")):
+            fail(f"{d}: not a run directory (no events.jsonl)")
+    if len(run_dirs) == 1 and (Path(run_dirs[0]) / "events.jsonl").is_file():
+        _open_app(watch=run_dirs[0])
+    else:
+        _open_app(compare=run_dirs)
 
 
 @app.command("list")

@@ -35,7 +35,11 @@ ORDER = ("healthy", "vanishing", "exploding", "diverged")
 REMEDIES = {
     "healthy": "",
     "vanishing": "use ReLU-family activations with He init (Xavier for tanh), fewer layers or "
-                 "normalisation; for sequences an LSTM or GRU; for a GAN the non-saturating loss",
+                 "normalisation",
+    "vanishing:rnn": "use an LSTM or GRU (their gates carry the gradient through time), or "
+                     "shorter sequences",
+    "vanishing:gan": "use the non-saturating generator loss, or weaken D (fewer d_steps, a "
+                     "lower lr_d)",
     "exploding": "clip gradients (--set grad_clip=1), lower the learning rate, or a smaller "
                  "init scale (init=he or xavier)",
     "diverged": "lower the learning rate, clip gradients (grad_clip), normalise the inputs",
@@ -68,6 +72,7 @@ class Diagnoser:
     vanishing: set[str] = field(default_factory=set)
     calm: dict[str, int] = field(default_factory=dict)  # exploding layers: calm readings since
     grad_clip: float = 0.0
+    family: str = ""  # picks the remedy that fits (an LSTM for an RNN, not ReLU)
     last: Diagnosis | None = None
 
     def update(self, layers: list[str], norms: list[float]) -> Diagnosis:
@@ -90,9 +95,14 @@ class Diagnoser:
         verdict = max(states, key=ORDER.index) if states else "healthy"
         diagnosis = Diagnosis(verdict, list(layers), states,
                               self._explain(verdict, layers, states, norms, self.grad_clip),
-                              REMEDIES[verdict])
+                              self._remedy(verdict))
         self.last = diagnosis
         return diagnosis
+
+    def _remedy(self, verdict: str) -> str:
+        if verdict == "exploding" and self.grad_clip:
+            return "clipping already caps each step; lower the learning rate or the init scale"
+        return REMEDIES.get(f"{verdict}:{self.family}", REMEDIES[verdict])
 
     def _state(self, name: str, group: list[str], recent: dict[str, list[float]]) -> str:
         hist = self.history[name]

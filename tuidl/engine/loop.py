@@ -80,7 +80,8 @@ class Engine:
         self.saved_at = -math.inf
         self.diagnostics = bool(config.get("diagnostics", True))
         self.activations = ActivationProbe(task.models if self.diagnostics else {})
-        self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)))
+        self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)),
+                                   family=task.family)
 
     # -- events ---------------------------------------------------------------------------
     def _emit(self, cls, **kw) -> None:

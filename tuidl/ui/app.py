@@ -14,6 +14,7 @@ from textual.widgets import Static
 from tuidl.catalog import Preset, load_preset
 from tuidl.config import TuidlError
 from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, spawn_context
+from tuidl.ui.screens.compare import CompareScreen, expand
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.help import HelpScreen
 from tuidl.ui.screens.picker import PickerScreen
@@ -41,14 +42,19 @@ class TuidlApp(App):
     BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True)]
 
     def __init__(self, preset: str | None = None, watch: str | None = None,
-                 out_root: str = "runs", source: EventSource | None = None):
+                 out_root: str = "runs", source: EventSource | None = None,
+                 compare: list[str] | None = None):
         super().__init__()
         spawn_context()  # before the app takes over stdio (see bridge.spawn_context)
         self.initial_preset, self.watch_dir, self.out_root = preset, watch, out_root
         self.source = source
+        self.compare_dirs = compare
+        self.session_states: list = []  # RunStates of the runs started or watched here
 
     def on_mount(self) -> None:
-        if self.source is not None:  # tests and `watch` hand in a ready source
+        if self.compare_dirs:
+            self.push_screen(CompareScreen(expand(self.compare_dirs)))
+        elif self.source is not None:  # tests and `watch` hand in a ready source
             self.push_screen(TrainingScreen(self.source, live=False))
         elif self.watch_dir:
             self.push_screen(TrainingScreen(FileFollower(self.watch_dir), live=False))
@@ -84,6 +90,7 @@ class TuidlApp(App):
 
     def start_run(self, prepared, replace: bool = False) -> None:
         screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root))
+        self.session_states.append(screen.state)
         if replace:
             self.switch_screen(screen)
         else:
@@ -93,6 +100,16 @@ class TuidlApp(App):
         self.pop_screen()  # back to the form of this preset, with the run's values
         if not isinstance(self.screen, FormScreen):
             self.open_form(prepared.preset, prepared.config)
+
+    def compare_session(self, current=None) -> None:
+        """Overlay the runs of this session (and the one on screen) that have a directory."""
+        states = self.session_states + ([current] if current not in self.session_states else [])
+        dirs = list(dict.fromkeys(Path(s.run_dir) for s in states if s and s.run_dir))
+        if len(dirs) < 2:
+            self.notify("compare needs two runs: start another (r restarts, e edits) or "
+                        "`tuidl watch DIR DIR …`", severity="warning")
+            return
+        self.push_screen(CompareScreen(dirs))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuidl.events import (Confusion, EvalMetrics, Event, GradStats, RunStart, Scalars, Status,
-                          Summary, TaskView)
+from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
+                          GradStats, RunStart, Scalars, Status, Summary, TaskView, TimeGrads)
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
@@ -54,6 +54,9 @@ class RunState:
     grad_norms: list[float] = field(default_factory=list)
     grad_history: list[list[float]] = field(default_factory=list)  # per reading, per layer
     confusion: Confusion | None = None
+    diagnosis: DiagnosisEvent | None = None  # the latest gradient-health verdict
+    time_grads: list[float] = field(default_factory=list)  # recurrent: dL/dh_t, first to last
+    activations: ActivationHealth | None = None
     view: TaskView | None = None
     summary: Summary | None = None
     version: int = 0  # bumped on every change; widgets redraw only when it moved
@@ -88,6 +91,12 @@ class RunState:
             for k, v in event.metrics.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     self.eval_series.setdefault(k, Series()).add(event.epoch, v)
+        elif isinstance(event, DiagnosisEvent):
+            self.diagnosis = event
+        elif isinstance(event, TimeGrads):
+            self.time_grads = list(event.norm)
+        elif isinstance(event, ActivationHealth):
+            self.activations = event
         elif isinstance(event, Confusion):
             self.confusion = event
         elif isinstance(event, TaskView):
@@ -121,6 +130,13 @@ class RunState:
     def has_confusion(self) -> bool:
         """Whether this run has (or will have) a confusion matrix to show."""
         return self.confusion is not None or self.family in CLASSIFIER_FAMILIES
+
+    def layer_state(self, i: int) -> str | None:
+        """The diagnosis of layer i, when the latest diagnosis covers it."""
+        d = self.diagnosis
+        if d is None or i >= len(self.layers) or self.layers[i] not in d.layers:
+            return None
+        return d.states[d.layers.index(self.layers[i])]
 
     @property
     def finished(self) -> bool:

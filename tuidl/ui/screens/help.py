@@ -22,6 +22,8 @@ KEYS = [
     ("training", "l", "toggle log scale of the loss chart"),
     ("training", "v", "switch confusion matrix / task view"),
     ("training", "ctrl+s", "save a screenshot (SVG)"),
+    ("training", "c", "compare: overlay the loss curves of this session's runs"),
+    ("compare", "l", "toggle log scale"),
     ("any", "?", "this help"),
     ("any", "escape", "back"),
     ("any", "ctrl+q / q", "quit (a running run is stopped cleanly)"),

@@ -37,6 +37,7 @@ class TrainingScreen(Screen):
         Binding("right_square_bracket", "lr(2.0)", "lr×2", show=False),
         Binding("left_square_bracket", "lr(0.5)", "lr÷2", show=False),
         Binding("v", "cycle_view", "view"),
+        Binding("c", "compare", "compare"),
         Binding("ctrl+s", "app.screenshot", "svg", show=False),
         Binding("question_mark", "app.help", "help"),
         Binding("escape", "back", "back", show=False),
@@ -185,6 +186,9 @@ class TrainingScreen(Screen):
             self.set_class(not self.has_class("-show-confusion"), "-show-confusion")
         else:
             self.set_class(not self.has_class("-task-only"), "-task-only")
+
+    def action_compare(self) -> None:
+        self.app.compare_session(self.state)
 
     def action_back(self) -> None:
         if isinstance(self.source, LiveRun) and self.source.alive:

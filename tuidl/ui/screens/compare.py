@@ -1,0 +1,129 @@
+"""Compare runs: their loss curves overlaid on one chart, and a table of where each ended.
+
+Opened by `tuidl watch DIR DIR …` (or the folder `tuidl compare` writes), and by `c` on the
+training screen for the runs of this session. Each run is followed from its run directory, so
+runs still training keep moving; the screen redraws on the same bounded-rate timer as the
+training screen.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tuidl.ui.bridge import FileFollower
+from tuidl.ui.state import RunState
+from tuidl.ui.widgets.colors import HEALTH
+
+REFRESH_HZ = 10
+LOSS_KEYS = ("loss", "d_loss")
+METRIC_KEYS = ("val_accuracy", "accuracy", "precision_at_5", "high_quality")
+
+
+def main_metric(state: RunState) -> str | None:
+    return next((k for k in METRIC_KEYS if k in state.eval_series), None)
+
+
+def label_of(run_dir: Path) -> str:
+    """'20261123-101500-optimizer-sgd' -> 'optimizer-sgd'."""
+    parts = run_dir.name.split("-", 2)
+    return parts[2] if len(parts) == 3 and parts[0].isdigit() else run_dir.name
+
+
+def expand(run_dirs: list[str | Path]) -> list[Path]:
+    """Run directories; a `tuidl compare` folder stands for the runs inside it."""
+    out = []
+    for d in map(Path, run_dirs):
+        if (d / "events.jsonl").is_file():
+            out.append(d)
+        else:
+            out.extend(sorted(p.parent for p in d.glob("*/events.jsonl")))
+    return out
+
+
+class OverlayChart(PlotextPlot):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.log_scale = False
+
+    def draw(self, runs: list[tuple[str, RunState]]) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("training loss" + (" (log)" if self.log_scale else ""))
+        for label, state in runs:
+            key = next((k for k in LOSS_KEYS if k in state.step_series), None)
+            if key:
+                s = state.step_series[key]
+                ys = [y if y > 0 or not self.log_scale else float("nan") for y in s.y]
+                plt.plot(s.x, ys, label=label, marker="braille")
+        plt.xlabel("step")
+        if self.log_scale:
+            plt.yscale("log")
+        self.refresh()
+
+
+class CompareScreen(Screen):
+    BINDINGS = [Binding("l", "toggle_log", "log y"),
+                Binding("escape", "back", "back"),
+                Binding("q", "app.quit", "quit")]
+
+    def __init__(self, run_dirs: list[Path], **kw):
+        super().__init__(**kw)
+        self.runs = [(label_of(d), FileFollower(d), RunState()) for d in run_dirs]
+        self.drawn = -1
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"comparing {len(self.runs)} runs", id="compare-title")
+        yield OverlayChart(id="overlay")
+        yield Static(id="compare-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.pump()
+        self.set_interval(1 / REFRESH_HZ, self.pump)
+
+    def pump(self) -> None:
+        for _, source, state in self.runs:
+            for event in source.poll():
+                state.apply(event)
+        version = sum(state.version for _, _, state in self.runs)
+        if version == self.drawn:
+            return
+        self.drawn = version
+        self.query_one(OverlayChart).draw([(label, state) for label, _, state in self.runs])
+        self.query_one("#compare-table", Static).update(self.table())
+
+    def table(self) -> Table:
+        t = Table(box=None, pad_edge=False, expand=True)
+        key = next((k for _, _, s in self.runs if (k := main_metric(s))), None)
+        for col in ("run", "status", "epoch", "loss", "val loss", key or "metric", "gradients"):
+            t.add_column(col, no_wrap=col != "run")
+        for label, _, s in self.runs:
+            loss_key = next((k for k in LOSS_KEYS if k in s.step_series), None)
+            loss = s.step_series[loss_key].y[-1] if loss_key else None
+            verdict = s.diagnosis.verdict if s.diagnosis else ""
+            t.add_row(label, s.status, f"{s.epoch}/{s.epochs}", _num(loss),
+                      _num(s.metrics.get("val_loss")), _num(s.metrics.get(key)) if key else "",
+                      f"[{HEALTH.get(verdict, 'white')}]{verdict}[/]" if verdict else "")
+        return t
+
+    def action_toggle_log(self) -> None:
+        chart = self.query_one(OverlayChart)
+        chart.log_scale = not chart.log_scale
+        chart.draw([(label, state) for label, _, state in self.runs])
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+
+def _num(x) -> str:
+    return "" if x is None else f"{x:.4g}"
