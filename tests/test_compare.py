@@ -50,3 +50,9 @@ def test_a_bad_variant_fails_before_anything_runs(tmp_path):
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
     result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer"])
     assert result.exit_code == 2 and "--vary expects key=value1,value2" in result.output
+
+
+def test_watch_rejects_what_is_not_a_run_directory(tmp_path):
+    result = runner.invoke(app, ["watch", str(tmp_path), str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {tmp_path}: not a run directory (no events.jsonl)"

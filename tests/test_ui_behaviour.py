@@ -87,3 +87,25 @@ async def test_quitting_mid_run_leaves_a_resumable_run_directory(tmp_path):
     resumed = execute(resume_prepared(str(run_dir), ["epochs=" + str(done + 2)]),
                       run_dir=str(run_dir))
     assert resumed.status == "completed" and resumed.epochs == done + 2
+
+
+async def test_runs_of_this_session_can_be_overlaid(tmp_path):
+    from tuidl.ui.screens.compare import CompareScreen
+    app = TuidlApp(preset="xor-mlp", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#field-epochs").value = "5"
+        await pilot.press("ctrl+r")
+        first = app.screen
+        assert await _wait(pilot, lambda: first.state.status == "completed")
+        await pilot.press("c")  # one run: nothing to compare yet
+        assert app.screen is first
+        await pilot.press("r")  # the same settings again: a second run of this session
+        second = app.screen
+        assert second is not first
+        assert await _wait(pilot, lambda: second.state.status == "completed")
+        await pilot.press("c")
+        assert isinstance(app.screen, CompareScreen)
+        screen = app.screen
+        assert await _wait(pilot, lambda: all(s.status == "completed" for _, _, s in screen.runs))
+        assert len(screen.runs) == 2
+        assert all(s.step_series["loss"].y for _, _, s in screen.runs)
