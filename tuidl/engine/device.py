@@ -39,8 +39,9 @@ def seed_everything(seed: int) -> None:
 def set_cpu_threads(n: int) -> None:
     """Intra-op threads for CPU work: n, or torch's default (every core) for 0.
 
-    For models this small one thread is as fast as several on an idle machine, and it stays
-    fast on a busy one, where several threads spin against other processes and a run can take
-    tens of times longer.
+    For models this small one thread is 5-12 % slower than two on an idle 2-core machine
+    (cnn-digits 1.47 s against 1.31 s, gan-ring 14.0 s against 13.2 s), and it stays fast on a
+    busy one, where several threads spin against other processes and a run took 10-60 times
+    longer (xor-mlp 0.5 s against 30 s).
     """
     torch.set_num_threads(n if n > 0 else ALL_CORES)

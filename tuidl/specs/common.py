@@ -35,8 +35,8 @@ _COMMON = {p.name: p for p in (
     Param("noise", float, 0.1, "noise level of the generated data", min=0, max=5),
     Param("log_every", int, 10, "steps between logged scalars and gradient statistics",
           min=1, max=100_000),
-    Param("threads", int, 1, "CPU threads for torch; 0 = torch's default (every core). One is "
-          "fastest for these small models and stays fast when other work shares the machine",
+    Param("threads", int, 1, "CPU threads for torch; 0 = torch's default (every core), a "
+          "little faster on an idle machine, far slower when other work shares it",
           min=0, max=1024),
     Param("diagnostics", bool, True, "gradient statistics, activation health and the "
           "diagnosis (false: losses and metrics only)"),
