@@ -69,10 +69,10 @@ class GradPanel(Widget):
         name_w = min(12, max(len(n) for n in s.layers))
         one_line = width >= ONE_LINE_WIDTH
         if one_line:
-            bar_w = (width - name_w - 13) // 2
-            strip_w = width - name_w - bar_w - 13
+            bar_w = (width - name_w - 15) // 2
+            strip_w = width - name_w - bar_w - 15
         else:
-            bar_w = strip_w = max(6, width - name_w - 12)
+            bar_w = strip_w = max(6, width - name_w - 14)
         out = Text()
         verdict = self._verdict(s, width)
         if verdict:  # first: the panel may scroll, the verdict must not scroll away
@@ -85,6 +85,7 @@ class GradPanel(Widget):
             out.append("█" * filled, style=HEALTH[h])
             out.append("·" * (bar_w - filled), style="grey35")
             out.append(f" {norm:8.1e}", style=f"bold {HEALTH[h]}" if h in BADGE else "")
+            out.append(f" {BADGE[h][0]}" if h in BADGE else "  ", style=f"bold {HEALTH[h]}")
             out.append("   " if one_line else "\n" + " " * (name_w + 1))
             hist = [row[i] for row in s.grad_history[-strip_w:] if i < len(row)]
             for v in hist:
