@@ -9,16 +9,8 @@ from tuidl.ui.app import TuidlApp
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.training import TrainingScreen
 
-SIZE = (100, 30)
-
-
-async def _wait(pilot, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return False
+from pilot_tools import SIZE
+from pilot_tools import wait as _wait
 
 
 async def test_pick_xor_mlp_start_and_complete(tmp_path):

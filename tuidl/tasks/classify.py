@@ -44,16 +44,24 @@ class ClassifierTask(Task):
     def train_step(self, idx, update):
         self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
-        logits = self.model(x)
+        logits = self.forward_train(x, getattr(update, "capture", False))
         loss = self.loss(logits, y)
         total = loss
         l1 = self.config.get("l1", 0.0)
         if l1 > 0:
             total = total + l1 * sum(p.abs().sum() for p in self.l1_params)
         total.backward()
+        self.after_backward()
         update("model")
         acc = (logits.detach().argmax(1) == y).float().mean()
         return {"loss": loss.detach(), "accuracy": acc}
+
+    def forward_train(self, x: torch.Tensor, logged: bool) -> torch.Tensor:
+        """The training forward pass; `logged` = this step's statistics are recorded."""
+        return self.model(x)
+
+    def after_backward(self) -> None:
+        """Read what backward left (gradients of intermediate tensors) before the update."""
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:

@@ -50,25 +50,22 @@ class RNNTask(ClassifierTask):
                             bias[h:2 * h].fill_(c["forget_bias"] / 2)
         self.setup(splits, model, list(source.LABELS))
         self.time_grads: torch.Tensor | None = None
+        self.states: list[torch.Tensor] | None = None
 
-    def train_step(self, idx, update):
-        """On logged steps (update.capture) a recurrent model runs step by step, so the norm
-        of dL/dh_t at every time step t can be read after backward: `time_grads` [L]."""
-        if not (getattr(update, "capture", False) and getattr(self.model, "probes_time", False)):
-            return super().train_step(idx, update)
-        self.model.train()
-        x, y = self.data.x_train[idx], self.data.y_train[idx]
-        logits, hs = self.model.forward_steps(x)
-        loss = self.loss(logits, y)
-        total = loss
-        l1 = self.config.get("l1", 0.0)
-        if l1 > 0:
-            total = total + l1 * sum(p.abs().sum() for p in self.l1_params)
-        total.backward()
-        self.time_grads = self.model.time_grad_norms(hs, x.shape[1]).detach()
-        update("model")
-        acc = (logits.detach().argmax(1) == y).float().mean()
-        return {"loss": loss.detach(), "accuracy": acc}
+    def forward_train(self, x, logged):
+        """On logged steps a recurrent model runs step by step, so the norm of dL/dh_t at every
+        time step t can be read after backward (`time_grads` [L])."""
+        if not (logged and getattr(self.model, "probes_time", False)):
+            self.states = None
+            return self.model(x)
+        logits, self.states = self.model.forward_steps(x)
+        self.steps = x.shape[1]
+        return logits
+
+    def after_backward(self):
+        if self.states is not None:
+            self.time_grads = self.model.time_grad_norms(self.states, self.steps).detach()
+            self.states = None
 
     def view(self):
         x, y = self.data.x_val[:N_EXAMPLES], self.data.y_val[:N_EXAMPLES]

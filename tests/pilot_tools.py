@@ -1,0 +1,14 @@
+"""Shared by the pilot tests (importable: pytest puts tests/ on sys.path)."""
+import time
+
+SIZE = (100, 30)
+
+
+async def wait(pilot, predicate, timeout=60.0) -> bool:
+    """Let the app run until `predicate()` holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return False
