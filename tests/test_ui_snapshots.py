@@ -21,9 +21,10 @@ def test_picker(snap_compare, size):
     assert snap_compare(TuidlApp(), terminal_size=size)
 
 
-def test_form_valid(snap_compare):
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_form_valid(snap_compare, size):
     """xor-mlp's form: every hyperparameter with its value and hint; Start enabled."""
-    assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=SMALL)
+    assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=size)
 
 
 def test_form_inline_error(snap_compare):
@@ -95,9 +96,10 @@ def test_training_diverged(snap_compare):
     assert snap_compare(watch("diverged"), terminal_size=SMALL)
 
 
-def test_help_overlay(snap_compare):
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_help_overlay(snap_compare, size):
     """? lists every key."""
-    assert snap_compare(watch("xor-mlp"), terminal_size=SMALL, press=["question_mark"])
+    assert snap_compare(watch("xor-mlp"), terminal_size=size, press=["question_mark"])
 
 
 def test_small_terminal_notice(snap_compare):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -22,7 +22,7 @@ KEYS = [
     ("training", "l", "toggle log scale of the loss chart"),
     ("training", "v", "switch confusion matrix / task view"),
     ("training", "ctrl+s", "save a screenshot (SVG)"),
-    ("training", "c", "compare: overlay the loss curves of this session's runs"),
+    ("training", "c", "compare this session's runs (loss curves overlaid)"),
     ("compare", "l", "toggle log scale"),
     ("any", "?", "this help"),
     ("any", "escape", "back"),
@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen):
         table = Table("screen", "key", "what it does", box=None, pad_edge=False)
         for row in KEYS:
             table.add_row(*row)
-        with Vertical(id="help-box"):
+        with VerticalScroll(id="help-box"):  # scrolls on a terminal shorter than the list
             yield Static(table)
             yield Static("escape or ? closes this help", classes="dim")
 
