@@ -74,7 +74,18 @@ class LossChart(PlotextPlot):
         plt.xlabel("step")
         if self.log_scale:
             plt.yscale("log")
+        else:
+            self._short_ticks(state)
         self.refresh()
+
+    def _short_ticks(self, state: RunState) -> None:
+        """Huge losses (a diverging run) get short tick labels (4.5e+39), not 40 digits."""
+        ys = [y for s in state.step_series.values() for y in s.y if math.isfinite(y)]
+        if not ys or max(abs(y) for y in ys) < 1e5:
+            return
+        lo, hi = min(ys), max(ys)
+        ticks = [lo + (hi - lo) * k / 4 for k in range(5)]
+        self.plt.yticks(ticks, [f"{t:.1e}" for t in ticks])
 
     def _y(self, ys):
         if not self.log_scale:
