@@ -1,6 +1,7 @@
-"""What the diagnostics cost: a preset with diagnostics on (default log_every) against the same
-run with diagnostics=false, alternating; the median and the best of the training seconds of
-each (the best is the steadier figure on a machine that is doing other things).
+"""What the diagnostics cost, two ways. In place: one run with diagnostics on, every diagnostics
+code path timed where it runs, as a share of the run. And whole runs: diagnostics on (default
+log_every) against diagnostics=false, alternating, median and best of each; on a shared
+machine their run-to-run noise (several %) is larger than the effect.
 
     .venv/bin/python benchmarks/diagnostics_overhead.py [--preset cnn-digits] [--repeats 7]
         [--device auto]
@@ -30,6 +31,51 @@ def seconds(preset: str, device: str, on: bool, extra: list[str], cpu: bool) -> 
         return time.process_time() - t0 if cpu else wall
 
 
+def attributed(preset: str, device: str, extra: list[str]) -> tuple[float, float]:
+    """One run with diagnostics on, timing every diagnostics code path in place: (seconds in
+    diagnostics, seconds of the whole run). Unlike on/off runs, this is not blurred by the
+    run-to-run noise of a shared machine (which is larger than the effect)."""
+    from tuidl.diagnose import Diagnoser
+    from tuidl.engine.activations import ActivationProbe
+    from tuidl.engine.gradstats import GradStatsProbe
+    from tuidl.sinks.jsonl import JsonlSink
+    spent = [0.0]
+
+    def timed(fn):
+        def wrapper(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[0] += time.perf_counter() - t0
+        return wrapper
+
+    saved = []
+    for cls, name in ((GradStatsProbe, "begin"), (GradStatsProbe, "finish"),
+                      (Diagnoser, "update"),
+                      (ActivationProbe, "__enter__"), (ActivationProbe, "__exit__"),
+                      (ActivationProbe, "read")):
+        saved.append((cls, name, getattr(cls, name)))
+        setattr(cls, name, timed(getattr(cls, name)))
+    hook_factory = ActivationProbe._hook
+    ActivationProbe._hook = lambda self, n, k: timed(hook_factory(self, n, k))
+    sink_call = JsonlSink.__call__
+
+    def sink(self, event):  # writing the diagnostics' own events
+        if event.type in ("grad_stats", "activations", "diagnosis", "time_grads"):
+            return timed(sink_call)(self, event)
+        return sink_call(self, event)
+    JsonlSink.__call__ = sink
+    try:
+        with tempfile.TemporaryDirectory() as root:
+            total = execute(prepare(preset, list(extra), device=device), out_root=root).seconds
+    finally:
+        for cls, name, fn in saved:
+            setattr(cls, name, fn)
+        ActivationProbe._hook, JsonlSink.__call__ = hook_factory, sink_call
+    return spent[0], total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="cnn-digits")
@@ -50,6 +96,9 @@ def main() -> None:
         on.append(run(True))
         off.append(run(False))
     print(f"timing: {'process CPU seconds, 1 thread' if cpu else 'wall seconds'}")
+    inside, total = attributed(args.preset, args.device, args.extra)
+    print(f"{args.preset}: {inside:.3f}s of {total:.3f}s inside diagnostics code "
+          f"({100 * inside / total:.1f}% of the run, timed in place)")
     for how, f in (("median", statistics.median), ("best", min)):
         a, b = f(on), f(off)
         print(f"{args.preset}: diagnostics on {a:.3f}s, off {b:.3f}s ({how} of "

@@ -174,5 +174,5 @@ def test_activation_probe_finds_dead_relus_and_saturated_units():
 def test_runs_report_activation_health_at_each_eval(train):
     _, _, events = train("deep-relu", "epochs=2")
     acts = [e for e in events if e["type"] == "activations"]
-    assert len(acts) == 2 and acts[-1]["layers"] == [f"act{i}" for i in range(1, 11)]
+    assert len(acts) == 2 and acts[-1]["layers"] == [f"act{i}" for i in range(1, 11)]  # 1st, last
     assert all(0 <= d <= 1 for d in acts[-1]["dead"])

@@ -1,4 +1,5 @@
-"""Activation health, measured during evaluation with forward hooks on the activation modules.
+"""Activation health, measured during evaluation (the first, every fifth and the last) with
+forward hooks on the activation modules.
 
 - sigmoid: the share of outputs below 0.01 or above 0.99; tanh: |output| above 0.99. A
   saturated unit passes almost no gradient back (sigmoid' <= 0.01, tanh' <= 0.02).

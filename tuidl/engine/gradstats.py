@@ -34,32 +34,36 @@ class GradStatsProbe:
         self.numel = torch.zeros(len(layers), device=device).index_add_(
             0, self.owner, torch.tensor([float(p.numel()) for p in self.params], device=device))
 
-    def _per_layer(self, norms: list[torch.Tensor]) -> torch.Tensor:
-        sq = torch.stack(norms).float() ** 2
-        return torch.zeros(len(self.names), device=sq.device).index_add_(0, self.owner, sq).sqrt()
+    def _grads(self) -> list[torch.Tensor]:
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
+        return [g.to_dense() if g.is_sparse else g for g in grads]
 
-    def snapshot(self) -> list[torch.Tensor]:
-        """Copies of the weights before an optimizer step (only on logged steps)."""
-        return [p.detach().clone() for p in self.params]
+    def begin(self) -> tuple:
+        """Before clipping and the optimizer step (logged steps only): the gradient norms
+        (L2, L1, max) and the weights' L2 norms, and a copy of the weights."""
+        grads = self._grads()
+        before = torch._foreach_mul([p.detach() for p in self.params], 1.0)  # one copy
+        l2 = list(torch._foreach_norm(grads + list(before), 2))
+        return (l2, list(torch._foreach_norm(grads, 1)),
+                list(torch._foreach_norm(grads, float("inf"))), before)
 
-    def weights(self, before: list[torch.Tensor]) -> torch.Tensor:
-        """[2, L]: weight norm before the step and ||w_after - w_before|| / ||w_before||."""
+    def finish(self, begun: tuple) -> torch.Tensor:
+        """After the step: [5, L] = gradient norm, mean |g|, max |g|, weight norm and the
+        update ratio ||w_after - w_before|| / ||w_before||, per layer (few kernels in all)."""
+        l2, l1, mx, before = begun
         if not self.params:
-            return torch.zeros(2, 0)
-        w = self._per_layer(torch._foreach_norm(before, 2))
-        delta = torch._foreach_sub([p.detach() for p in self.params], before)
-        dw = self._per_layer(torch._foreach_norm(delta, 2))
-        return torch.stack([w, dw / w.clamp_min(1e-12)])
+            return torch.zeros(5, 0)
+        dw = list(torch._foreach_norm(
+            torch._foreach_sub([p.detach() for p in self.params], before), 2))
+        n, P = len(self.names), len(self.params)
+        sq = torch.stack(l2 + dw).float().pow(2).view(3, P)
+        g, w, d = torch.zeros(3, n, device=sq.device).index_add_(1, self.owner, sq).sqrt()
+        l1mx = torch.stack(l1 + mx).float().view(2, P)
+        mean_abs = torch.zeros(n, device=sq.device).index_add_(0, self.owner, l1mx[0]) / self.numel
+        max_abs = torch.zeros(n, device=sq.device).scatter_reduce_(
+            0, self.owner, l1mx[1], "amax", include_self=True)
+        return torch.stack([g, mean_abs, max_abs, w, d / w.clamp_min(1e-12)])
 
     def compute(self) -> torch.Tensor:
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
-        grads = [g.to_dense() if g.is_sparse else g for g in grads]
-        sq = torch.stack(torch._foreach_norm(grads, 2)).float() ** 2
-        l1 = torch.stack(torch._foreach_norm(grads, 1)).float()
-        mx = torch.stack(torch._foreach_norm(grads, float("inf"))).float()
-        n = len(self.names)
-        norm = torch.zeros(n, device=sq.device).index_add_(0, self.owner, sq).sqrt()
-        mean_abs = torch.zeros(n, device=sq.device).index_add_(0, self.owner, l1) / self.numel
-        max_abs = torch.zeros(n, device=sq.device).scatter_reduce_(
-            0, self.owner, mx, "amax", include_self=True)
-        return torch.stack([norm, mean_abs, max_abs])
+        """[3, L] gradient norm, mean |g|, max |g| of the current gradients (no step)."""
+        return self.finish(self.begin())[:3]

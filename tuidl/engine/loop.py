@@ -24,6 +24,7 @@ from tuidl.tasks.base import Task
 
 
 CHECKPOINT_EVERY_S = 2.0
+ACTIVATIONS_EVERY = 5  # evals between activation-health readings
 
 
 class Updater:
@@ -44,14 +45,14 @@ class Updater:
     def __call__(self, name: str) -> None:
         probe = self.probes[name]
         if self.capture:  # gradients before clipping: what the network produced
-            grads, before = probe.compute(), probe.snapshot()
+            begun = probe.begin()
         if self.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.params[name], self.grad_clip, foreach=True)
         opt = self.task.optimizers[name]
         opt.step()
         opt.zero_grad(set_to_none=True)
         if self.capture:  # [5, L]: norm, mean |g|, max |g|, weight norm, update ratio
-            self.captured[name] = torch.cat([grads, probe.weights(before)])
+            self.captured[name] = probe.finish(begun)
 
     @property
     def layer_names(self) -> list[str]:
@@ -78,6 +79,7 @@ class Engine:
         self.error_traceback = ""
         self.paused = False
         self.saved_at = -math.inf
+        self.n_evals = 0
         self.diagnostics = bool(config.get("diagnostics", True))
         self.activations = ActivationProbe(task.models if self.diagnostics else {})
         self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)),
@@ -210,6 +212,11 @@ class Engine:
         self.updater.captured = {}
         return all(math.isfinite(v) for v in values.values())
 
+    def _activations_due(self) -> bool:
+        """Activation health every ACTIVATIONS_EVERY evals, and at the first and the last."""
+        return (self.n_evals == 1 or self.n_evals % ACTIVATIONS_EVERY == 0
+                or self.epoch >= self.epochs)
+
     def _diagnose(self, names: list[str], norms: list[float]) -> None:
         """Fold a reading into the diagnosis; emit it when a layer's state changes."""
         previous = self.diagnoser.last
@@ -225,7 +232,8 @@ class Engine:
 
     def _evaluate(self, train_means: dict[str, torch.Tensor]) -> tuple[str, str] | None:
         with torch.no_grad():
-            if self.activations:
+            self.n_evals += 1
+            if self.activations and self._activations_due():
                 with self.activations:
                     ev = self.task.evaluate()
                 self._emit(ActivationHealth, **self.activations.read())
