@@ -1,6 +1,6 @@
 """What the diagnostics cost, two ways. In place: one run with diagnostics on, every diagnostics
 code path timed where it runs, as a share of the run. And whole runs: diagnostics on (default
-log_every) against diagnostics=false, alternating, median and best of each; on a shared
+log_every) against diagnostics=false, in alternating order, median and best of each; on a shared
 machine their run-to-run noise (several %) is larger than the effect.
 
     .venv/bin/python benchmarks/diagnostics_overhead.py [--preset cnn-digits] [--repeats 7]
@@ -92,9 +92,9 @@ def main() -> None:
     run = lambda on: seconds(args.preset, args.device, on, args.extra, cpu)  # noqa: E731
     run(True), run(False)  # warm-up: imports, allocator
     on, off = [], []
-    for _ in range(args.repeats):
-        on.append(run(True))
-        off.append(run(False))
+    for i in range(args.repeats):  # on/off, then off/on: no order bias
+        for flag in ((True, False) if i % 2 == 0 else (False, True)):
+            (on if flag else off).append(run(flag))
     print(f"timing: {'process CPU seconds, 1 thread' if cpu else 'wall seconds'}")
     inside, total = attributed(args.preset, args.device, args.extra)
     print(f"{args.preset}: {inside:.3f}s of {total:.3f}s inside diagnostics code "
