@@ -24,6 +24,7 @@ VANISHING, EXPLODING = 1e-5, 1e2
 ONE_LINE_WIDTH = 70
 BADGE = {"vanishing": "▼ vanishing", "exploding": "▲ exploding", "diverged": "✗ diverged"}
 SPARK = "▁▂▃▄▅▆▇█"
+FADES = 1e-6  # this reading: the first step gets under a millionth of the last step's gradient
 
 
 def health(norm: float) -> str:
@@ -168,5 +169,6 @@ def _time_profile(norms: list[float], width: int) -> str:
             (math.log10(v) - lo) / (hi - lo)
         cells.append(SPARK[min(len(SPARK) - 1, int(t * len(SPARK)))])
     ratio = norms[0] / norms[-1] if norms[-1] else float("nan")
+    fades = f" [bold {HEALTH['vanishing']}]fades[/]" if ratio < FADES else ""
     return (f"[dim]through time, step 1 → {len(norms)}:[/] [#5fd7d7]{''.join(cells)}[/] "
-            f"[dim]first/last[/] {ratio:.0e}")
+            f"[dim]first/last[/] {ratio:.0e}{fades}")
