@@ -36,6 +36,7 @@ class Param:
     max: float | None = None
     min_inclusive: bool = True
     pattern: str | None = None  # regex a str value must match in full
+    files: tuple[str, ...] = ()  # beside the choices: a path to a file with one of these endings
 
     @property
     def type_name(self) -> str:
@@ -44,7 +45,8 @@ class Param:
     @property
     def range_text(self) -> str:
         if self.choices:
-            return " | ".join(self.choices)
+            files = [f"path{ext}" for ext in self.files]
+            return " | ".join([*self.choices, *files])
         if self.type is bool:
             return "true | false"
         if self.type == "ints":
@@ -98,9 +100,13 @@ class Param:
             raise ConfigError(f"{name}: expected text, got {value!r}")
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             raise ConfigError(f"{name}: {value!r} is not valid ({self.help})")
+        if self.files and isinstance(value, str) and value.lower().endswith(self.files):
+            return value  # a file: read (and checked) when the run starts
         if self.choices is not None and value not in self.choices:
             hint = _did_you_mean(str(value), self.choices)
-            raise ConfigError(f"{name}: {value!r} is not one of {', '.join(self.choices)}{hint}")
+            files = f", or a {' / '.join(self.files)} file" if self.files else ""
+            raise ConfigError(f"{name}: {value!r} is not one of "
+                              f"{', '.join(self.choices)}{files}{hint}")
         if self.type in (int, float):
             too_low = self.min is not None and (
                 value < self.min if self.min_inclusive else value <= self.min)

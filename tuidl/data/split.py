@@ -39,3 +39,16 @@ def split(x: np.ndarray, y: np.ndarray, train_fraction: float, test_fraction: fl
     if n_test:
         out.x_test, out.y_test = t(x, test), t(y, test)
     return out
+
+
+def standardize(data: Split, x: np.ndarray) -> np.ndarray:
+    """Scale every feature to zero mean and unit variance with the training split's statistics
+    only (nothing of the validation or test data leaks in); `data` is changed in place, and
+    `x` (all samples, for views) is returned scaled the same way."""
+    mean = data.x_train.mean(0)
+    std = data.x_train.std(0, unbiased=False).clamp_min(1e-8)  # a constant feature stays 0
+    data.x_train = (data.x_train - mean) / std
+    data.x_val = (data.x_val - mean) / std
+    if data.x_test is not None:
+        data.x_test = (data.x_test - mean) / std
+    return ((x - mean.cpu().numpy()) / std.cpu().numpy()).astype(np.float32)

@@ -10,8 +10,13 @@ FAMILY = Family(
     about="multilayer perceptron trained by backpropagation",
     task="tuidl.tasks.mlp:MLPTask",
     params=(
-        Param("dataset", str, "moons", "data: generated 2-D sets or the 8x8 handwritten digits",
-              choices=(*DATASETS_2D, "digits")),
+        Param("dataset", str, "moons", "a generated 2-D set, the 8x8 digits, or a CSV/TSV "
+              "file: numeric features and a label column",
+              choices=(*DATASETS_2D, "digits"), files=(".csv", ".tsv")),
+        Param("label_column", str, "", "CSV: the label column, by header name or 0-based "
+              "index (empty = the last column)"),
+        Param("standardize", bool, True, "CSV: scale each feature to zero mean and unit "
+              "variance, with statistics from the training split only"),
         Param("n_samples", int, 1000, "points generated for 2-D data sets", min=4, max=1_000_000),
         *common("noise", "hidden", "activation", "loss", "epochs", "lr", "optimizer", "momentum",
                 "batch_size", "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",

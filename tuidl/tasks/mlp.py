@@ -1,4 +1,4 @@
-"""mlp family: a fully connected classifier on generated 2-D sets or the 8x8 digits.
+"""mlp family: a fully connected classifier on generated 2-D sets, the 8x8 digits, or a CSV.
 
 For 2-D data the task view is the decision boundary: class probabilities on a grid over the
 data's bounding box, plus a sample of the points.
@@ -11,7 +11,8 @@ import torch
 from tuidl.config import parse_ints
 from tuidl.data import toy2d
 from tuidl.data.digits import load_digits_arrays
-from tuidl.data.split import split
+from tuidl.data.split import split, standardize
+from tuidl.data.tabular import load_table
 from tuidl.engine.optim import init_weights
 from tuidl.models.mlp import build_mlp
 from tuidl.tasks.classify import ClassifierTask
@@ -26,13 +27,19 @@ class MLPTask(ClassifierTask):
     def __init__(self, config, device):
         super().__init__(config, device)
         c = config
-        if c["dataset"] == "digits":
+        from_file = c["dataset"].lower().endswith((".csv", ".tsv"))
+        if from_file:
+            table = load_table(c["dataset"], c.get("label_column", ""))
+            x, y, labels = table.x, table.y, table.classes
+        elif c["dataset"] == "digits":
             x, y = load_digits_arrays()
             labels = [str(i) for i in range(10)]
         else:
             x, y = toy2d.make(c["dataset"], c["n_samples"], c["noise"], c["seed"])
             labels = ["0", "1"]
         data = split(x, y, c["train_fraction"], c.get("test_fraction", 0.0), c["seed"], device)
+        if from_file and c.get("standardize", True):
+            x = standardize(data, x)
         model = build_mlp(x.shape[1], parse_ints(c["hidden"]), len(labels), c["activation"],
                           c["dropout"])
         init_weights(model, c["init"], c["init_scale"], c["activation"])

@@ -30,7 +30,8 @@ class ParamField(Vertical):
         p = self.param
         with Horizontal(classes="param-row"):
             yield Label(p.name, classes="param-name")
-            choices = p.choices or (("true", "false") if p.type is bool else None)
+            choices = None if p.files else (  # a file path needs free text
+                p.choices or (("true", "false") if p.type is bool else None))
             if choices:
                 yield Select([(c, c) for c in choices], value=_text(self.initial),
                              allow_blank=False, id=f"field-{p.name}", classes="param-input",

@@ -1,0 +1,97 @@
+"""mlp on a CSV/TSV file the test writes: it trains, it standardises with training statistics
+only, and every malformed file is one line naming the file, with exit code 2."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from tuidl.cli import app
+from tuidl.config import ConfigError
+from tuidl.data.split import Split, standardize
+from tuidl.data.tabular import load_table
+
+runner = CliRunner()
+
+
+def write_table(path, n=300, sep=",", header=True, seed=0):
+    """Features on wildly different scales; the label is a string."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3)) * [1, 100, 0.01] + [0, 500, 3]
+    label = np.where(x[:, 0] + (x[:, 1] - 500) / 100 > 0, "yes", "no")
+    lines = [sep.join(["a", "b", "c", "answer"])] if header else []
+    lines += [sep.join([f"{r[0]:.4f}", f"{r[1]:.4f}", f"{r[2]:.5f}", lab])
+              for r, lab in zip(x, label)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_an_mlp_trains_on_a_csv_with_string_labels(tmp_path):
+    csv = write_table(tmp_path / "data.csv")
+    result = runner.invoke(app, ["run", "mlp", "--set", f"dataset={csv}", "--epochs", "20",
+                                 "--out", str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["metrics"]["val_accuracy"] >= 0.9
+    events = [json.loads(line) for line in
+              open(f"{summary['run_dir']}/events.jsonl").read().splitlines()]
+    confusion = [e for e in events if e["type"] == "confusion"][-1]
+    assert confusion["labels"] == ["no", "yes"]
+    assert sum(map(sum, confusion["matrix"])) == 60  # 20 % of 300 validate
+
+
+def test_label_column_by_name_or_index_tsv_and_no_header(tmp_path):
+    t = load_table(write_table(tmp_path / "d.tsv", sep="\t"), "answer")
+    assert t.x.shape == (300, 3) and t.classes == ["no", "yes"] and t.features == ["a", "b", "c"]
+    with pytest.raises(ConfigError, match="column 'answer': '(yes|no)' is not a number"):
+        load_table(write_table(tmp_path / "d.csv"), "0")  # column a as the label: answer is text
+    plain = tmp_path / "n.csv"
+    plain.write_text("1,2,0\n3,4,1\n5,6,1\n")  # all numbers: no header, columns by index
+    t = load_table(plain)
+    assert t.features == ["0", "1"] and t.classes == ["0", "1"] and t.y.tolist() == [0, 1, 1]
+    t = load_table(plain, "0")
+    assert t.features == ["1", "2"] and t.classes == ["1", "3", "5"]
+
+
+def test_standardisation_uses_the_training_split_only():
+    x_train = torch.tensor([[0.0, 10.0], [2.0, 30.0]])
+    x_val = torch.tensor([[100.0, 20.0]])
+    data = Split(x_train, torch.tensor([0, 1]), x_val, torch.tensor([0]))
+    everything = np.array([[0.0, 10.0], [2.0, 30.0], [100.0, 20.0]], dtype=np.float32)
+    scaled = standardize(data, everything)
+    assert torch.allclose(data.x_train.mean(0), torch.zeros(2))
+    assert torch.allclose(data.x_train.std(0, unbiased=False), torch.ones(2))
+    assert data.x_val.tolist() == [[99.0, 0.0]]  # (100 - 1) / 1: the val row did not move them
+    assert np.allclose(scaled[2], [99.0, 0.0])
+
+
+@pytest.mark.parametrize("name, content, label, message", [
+    ("missing.csv", None, "", "no such file"),
+    ("empty.csv", "", "", "the file is empty"),
+    ("cols.csv", "a,b,y\n1,2,0\n3,4,1\n", "label", "no label column 'label' (columns: a, b, y)"),
+    ("text.csv", "a,b,y\n1,2,0\n3,x,1\n", "", "row 3, column 'b': 'x' is not a number"),
+    ("one.csv", "a,b,y\n1,2,0\n3,4,0\n", "", "the label column 'y' has a single class ('0')"),
+    ("ragged.csv", "a,b,y\n1,2,0\n3,1\n", "", "row 3 has 2 cells, expected 3"),
+    ("latin1.csv", b"a,b,y\n1,2,\xe9\n", "", "not UTF-8 text"),
+])
+def test_malformed_files_are_one_line_errors_with_exit_2(tmp_path, name, content, label, message):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    args = ["run", "mlp", "--set", f"dataset={path}", "--out", str(tmp_path / "runs")]
+    if label:
+        args += ["--set", f"label_column={label}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    out = result.output.strip()
+    assert out.startswith(f"error: {path}: ") and message in out and "\n" not in out
+    assert not (tmp_path / "runs").exists()  # nothing half-made
+
+
+def test_a_dataset_that_is_neither_a_choice_nor_a_csv_says_both(tmp_path):
+    result = runner.invoke(app, ["run", "mlp", "--set", "dataset=data.parquet"])
+    assert result.exit_code == 2
+    assert "or a .csv / .tsv file" in result.output
