@@ -4,6 +4,7 @@ Used by `tuidl run` and, later, by the TUI (which passes its own sinks and a `Co
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -48,6 +49,7 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
 
     from tuidl.engine.device import resolve_device, seed_everything, set_cpu_threads
     from tuidl.engine.loop import Engine
+    from tuidl.sinks.exports import CsvSink
     from tuidl.sinks.jsonl import JsonlSink
 
     config = prep.config
@@ -60,8 +62,8 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     path = Path(run_dir) if resuming else make_run_dir(out_root, name or prep.preset.name)
     if not resuming:
         write_atomic(path / CONFIG, dump_config(prep.preset, config))
-    jsonl = JsonlSink(path / EVENTS)
-    emitters = [jsonl, *sinks]
+    jsonl, tables = JsonlSink(path / EVENTS), CsvSink(path)
+    emitters = [jsonl, tables, *sinks]
 
     def emit(event: Event) -> None:
         for sink in emitters:
@@ -74,7 +76,14 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
         summary = engine.run()
     finally:
         jsonl.close()
-    if engine.error_traceback:
-        write_atomic(path / "error.log", engine.error_traceback)
+        tables.close()
     write_summary(path, summary.public())
+    error = engine.error_traceback
+    if summary.status != "failed":
+        try:  # weights, word vectors, samples: formats other tools read
+            task.export(path)
+        except Exception:  # the run stands; what failed to export is in error.log
+            error = "export failed:\n" + traceback.format_exc()
+    if error:
+        write_atomic(path / "error.log", error)
     return summary

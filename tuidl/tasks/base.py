@@ -58,6 +58,11 @@ class Task:
     def finish(self, metrics: dict[str, float]) -> Finish:
         return Finish()
 
+    def export(self, run_dir) -> None:
+        """At the end of a run: the model weights (families add their own results)."""
+        from tuidl.sinks.exports import save_weights
+        save_weights(self.models, run_dir)
+
     def samples_in(self, idx: torch.Tensor) -> int:
         """How many `unit`s a step on `idx` processes (for throughput)."""
         return len(idx)

@@ -166,6 +166,11 @@ class GANTask(Task):
                 "centres": [[round(a, 3), round(b, 3)] for a, b in self.mus.tolist()],
                 "x_range": [-reach, reach], "y_range": [-reach, reach], "std": self.std}
 
+    def export(self, run_dir) -> None:
+        from tuidl.sinks.exports import save_points
+        super().export(run_dir)
+        save_points(self.generate().cpu(), run_dir)  # the fixed-noise evaluation samples
+
     def finish(self, metrics) -> Finish:
         m = self.last
         if not m:

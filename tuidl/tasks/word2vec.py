@@ -123,6 +123,11 @@ class Word2VecTask(Task):
         return {"neighbours": rows, "points": points,
                 "categories": list(dict.fromkeys(p[3] for p in points if p[3]))}
 
+    def export(self, run_dir) -> None:
+        from tuidl.sinks.exports import save_word_vectors
+        super().export(run_dir)
+        save_word_vectors(self.vocab.words, self.vectors.cpu(), run_dir)
+
     def finish(self, metrics) -> Finish:
         shown = "; ".join(f"{r['word']} → {', '.join(w for w, _ in r['nearest'][:3])}"
                           for r in self.last_nearest[:3])
