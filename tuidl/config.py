@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ class ConfigError(TuidlError):
     pass
 
 
+DIRS = "/"  # in Param.files: an existing folder is accepted too
 TYPE_NAMES = {int: "int", float: "float", str: "str", bool: "bool", "ints": "int list"}
 
 
@@ -45,7 +47,7 @@ class Param:
     @property
     def range_text(self) -> str:
         if self.choices:
-            files = [f"path{ext}" for ext in self.files]
+            files = ["folder/" if ext == DIRS else f"path{ext}" for ext in self.files]
             return " | ".join([*self.choices, *files])
         if self.type is bool:
             return "true | false"
@@ -100,11 +102,15 @@ class Param:
             raise ConfigError(f"{name}: expected text, got {value!r}")
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             raise ConfigError(f"{name}: {value!r} is not valid ({self.help})")
-        if self.files and isinstance(value, str) and value.lower().endswith(self.files):
-            return value  # a file: read (and checked) when the run starts
+        if self.files and isinstance(value, str) and (
+                value.lower().endswith(self.files)
+                or (DIRS in self.files and os.path.isdir(value))):
+            return value  # a file or folder: read (and checked) when the run starts
         if self.choices is not None and value not in self.choices:
             hint = _did_you_mean(str(value), self.choices)
-            files = f", or a {' / '.join(self.files)} file" if self.files else ""
+            kinds = [e for e in self.files if e != DIRS]
+            files = (f", or a {' / '.join(kinds)} file" if kinds else "") + (
+                " or a folder of them" if DIRS in self.files else "")
             raise ConfigError(f"{name}: {value!r} is not one of "
                               f"{', '.join(self.choices)}{files}{hint}")
         if self.type in (int, float):

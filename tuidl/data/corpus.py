@@ -1,12 +1,14 @@
 """Corpora, vocabulary and training examples for word2vec (numpy only, seeded).
 
-Two corpora:
+Corpora:
 - "world": sentences generated from templates over eight word categories (animals, colours,
   numbers, places, verbs, foods, people, times; ten words each). Every slot of a template is
   filled uniformly from its category, so words of one category share their contexts and a good
   embedding puts them next to each other; `CATEGORIES` is the answer key.
 - "pydoc": the help topics that ship with Python (`pydoc_data.topics`), lowercased and split on
   letters, one sentence per paragraph. Real English (about 64k tokens); no answer key.
+- a path: a UTF-8 .txt file, or a folder of them, one sentence per line (read into memory:
+  fine for a few million words, not yet for text8-sized corpora).
 
 Frequent-word subsampling (Mikolov's t) is applied once, when the examples are built: each
 token is kept with probability min(1, sqrt(t/f) + t/f) (f = the word's share of the corpus, the
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -55,6 +58,7 @@ TEMPLATES = (
 )
 
 WORLD_PROBES = ("fox", "red", "three", "market", "runs", "bread", "farmer", "monday")
+WORD = re.compile(r"[^\W\d_]+")  # runs of letters, in any script
 PYDOC_PROBES = ("list", "class", "return", "string", "loop", "true", "exception", "file")
 
 
@@ -91,7 +95,36 @@ def pydoc_sentences() -> list[list[str]]:
     return out
 
 
+def text_sentences(path: str | Path) -> list[list[str]]:
+    """A UTF-8 text file, or every .txt file under a folder (sorted): lowercased, split into
+    runs of letters, one sentence per non-empty line (windows do not cross lines)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        if not files:
+            raise ConfigError(f"{path}: no .txt files in this folder")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ConfigError(f"{path}: no such file or folder")
+    out = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{f}: not UTF-8 text (byte {e.start})") from None
+        for line in text.lower().splitlines():
+            words = WORD.findall(line)
+            if len(words) > 1:
+                out.append(words)
+    if not out:
+        raise ConfigError(f"{path}: no sentences of two or more words")
+    return out
+
+
 def load_corpus(name: str, n_sentences: int = 3000, seed: int = 0) -> Corpus:
+    if name.lower().endswith(".txt") or Path(name).is_dir():
+        return Corpus(name, text_sentences(name), {}, ())
     if name == "world":
         category = {w: c for c, words in CATEGORIES.items() for w in words}
         return Corpus(name, world_sentences(n_sentences, seed), category, WORLD_PROBES)

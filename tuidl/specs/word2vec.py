@@ -1,5 +1,5 @@
 """word2vec: skip-gram or CBOW word embeddings trained with negative sampling."""
-from tuidl.config import Param
+from tuidl.config import DIRS, Param
 from tuidl.specs import Family
 from tuidl.specs.common import common
 
@@ -9,7 +9,8 @@ FAMILY = Family(
     task="tuidl.tasks.word2vec:Word2VecTask",
     params=(
         Param("corpus", str, "world", "world: generated sentences over 8 word "
-              "categories; pydoc: Python's help topics", choices=("world", "pydoc")),
+              "categories; pydoc: Python's help topics; or a UTF-8 .txt file or folder",
+              choices=("world", "pydoc"), files=(".txt", DIRS)),
         Param("n_sentences", int, 3000, "sentences generated for corpus=world",
               min=10, max=1_000_000),
         Param("mode", str, "skip_gram", "skip_gram: a word predicts its neighbours; cbow: "

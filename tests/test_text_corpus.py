@@ -1,0 +1,54 @@
+"""word2vec on text the user provides: a UTF-8 file or a folder of .txt files."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tuidl.cli import app
+from tuidl.data.corpus import text_sentences
+
+runner = CliRunner()
+TEXT = ("the cat sat on the mat\nthe dog sat on the log\nthe cat and the dog ran\n"
+        "a bird sat on the tree\nthe bird and the cat ran\n") * 20
+
+
+def test_word2vec_trains_on_a_folder_of_text_files(tmp_path):
+    (tmp_path / "corpus" / "more").mkdir(parents=True)
+    (tmp_path / "corpus" / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "corpus" / "more" / "b.txt").write_text("Ünïcode wörds stay whole\n" * 5,
+                                                        encoding="utf-8")
+    result = runner.invoke(app, ["run", "word2vec", "--set", f"corpus={tmp_path / 'corpus'}",
+                                 "--set", "min_count=1", "--epochs", "2", "--out",
+                                 str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "completed" and summary["metrics"]["vocab_size"] == 16
+    words = open(f"{summary['run_dir']}/metadata.tsv", encoding="utf-8").read().split()
+    assert "wörds" in words and "ünïcode" in words
+
+
+def test_sentences_are_lines_of_letters(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("Hello, World! 42 times\n\nsingle\nit's fine\n", encoding="utf-8")
+    assert text_sentences(f) == [["hello", "world", "times"], ["it", "s", "fine"]]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.txt", None, "no such file or folder"),
+    ("empty.txt", "", "no sentences of two or more words"),
+    ("bad.txt", b"caf\xe9 au lait\n", "not UTF-8 text"),
+    ("folder", "dir", "no .txt files in this folder"),
+])
+def test_bad_text_is_one_line_with_exit_2(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = runner.invoke(app, ["run", "word2vec", "--set", f"corpus={path}", "--out",
+                                 str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    out = result.output.strip()
+    assert out.startswith("error: ") and str(path) in out and message in out and "\n" not in out
