@@ -10,9 +10,6 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-STATUSES = ("running", "paused", "completed", "stopped", "diverged", "failed")
-
-
 @dataclass
 class Event:
     type: ClassVar[str] = "event"
@@ -120,7 +117,7 @@ class TaskView(Event):
 @dataclass
 class Status(Event):
     type: ClassVar[str] = "status"
-    status: str = "running"
+    status: str = "running"  # running | paused | completed | stopped | diverged | failed
     message: str = ""
 
 

@@ -54,10 +54,6 @@ class Updater:
         if self.capture:  # [5, L]: norm, mean |g|, max |g|, weight norm, update ratio
             self.captured[name] = probe.finish(begun)
 
-    @property
-    def layer_names(self) -> list[str]:
-        return [n for probe in self.probes.values() for n in probe.names]
-
 
 class Engine:
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
