@@ -106,11 +106,15 @@ class Param:
                 value.lower().endswith(self.files)
                 or (DIRS in self.files and os.path.isdir(value))):
             return value  # a file or folder: read (and checked) when the run starts
+        if self.files and self.choices is not None and value not in self.choices and (
+                "/" in value or os.sep in value) and not os.path.exists(value):
+            raise ConfigError(f"{name}: {value}: no such file or folder")
         if self.choices is not None and value not in self.choices:
             hint = _did_you_mean(str(value), self.choices)
             kinds = [e for e in self.files if e != DIRS]
             files = (f", or a {' / '.join(kinds)} file" if kinds else "") + (
-                " or a folder of them" if DIRS in self.files else "")
+                (" or a folder of them" if kinds else ", or a folder") if DIRS in self.files
+                else "")
             raise ConfigError(f"{name}: {value!r} is not one of "
                               f"{', '.join(self.choices)}{files}{hint}")
         if self.type in (int, float):

@@ -12,6 +12,9 @@ import numpy as np
 import torch
 
 
+TARGETS = ("ring", "grid")
+
+
 def centres(target: str) -> np.ndarray:
     """Mode centres, float32 [k, 2]."""
     if target == "ring":

@@ -11,8 +11,11 @@ from tuidl.models.layers import activation
 
 def build_cnn(in_shape: tuple[int, int, int], channels: list[int], kernel_size: int,
               padding: int, stride: int, pool: str, fc: list[int], n_out: int, act: str,
-              dropout: float = 0.0) -> nn.Sequential:
+              dropout: float = 0.0, inputs: nn.Module | None = None) -> nn.Sequential:
+    """`inputs`, when given, comes first (e.g. ScalePixels for byte images)."""
     layers: OrderedDict[str, nn.Module] = OrderedDict()
+    if inputs is not None:
+        layers["inputs"] = inputs
     c_in = in_shape[0]
     for i, c in enumerate(channels, start=1):
         layers[f"conv{i}"] = nn.Conv2d(c_in, c, kernel_size, stride=stride, padding=padding)

@@ -1,14 +1,20 @@
-"""Convolutional classifier on the 8x8 handwritten digits."""
-from tuidl.config import Param
+"""Convolutional classifier on the 8x8 handwritten digits, MNIST-style IDX files or CIFAR-10."""
+from tuidl.config import DIRS, Param
 from tuidl.specs import Family
 from tuidl.specs.common import common
+
+IMAGE_SETS = ("mnist", "fashion_mnist", "cifar10")
 
 FAMILY = Family(
     name="cnn",
     about="convolution + pooling + fully connected classifier on images",
     task="tuidl.tasks.cnn:CNNTask",
     params=(
-        Param("dataset", str, "digits", "images: the 8x8 handwritten digits", choices=("digits",)),
+        Param("dataset", str, "digits", "digits: the 8x8 handwritten digits; mnist, "
+              "fashion_mnist, cifar10: those sets from data_root; or a folder of IDX files "
+              "or CIFAR-10 python batches (their test files become the test set)",
+              choices=("digits", *IMAGE_SETS), files=(DIRS,)),
+        *common("data_root", "download", "max_samples"),
         Param("channels", "ints", "16,32", "output channels of each conv block"),
         Param("kernel_size", int, 3, "convolution kernel size", min=1, max=11),
         Param("padding", int, 1, "zero padding of each convolution", min=0, max=5),
@@ -20,7 +26,8 @@ FAMILY = Family(
                 "early_stopping", "train_fraction", epochs=30, lr=0.003, batch_size=64,
                 train_fraction=0.6),
         Param("test_fraction", float, 0.2,
-              "share held out as a test set, scored once at the end (0 = none)", min=0, max=0.5),
+              "share held out as a test set, scored once at the end (0 = none; data with "
+              "its own test files uses those instead)", min=0, max=0.5),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
     ),
 )

@@ -38,6 +38,12 @@ _COMMON = {p.name: p for p in (
     Param("threads", int, 1, "CPU threads for torch; 0 = torch's default (every core), a "
           "little faster on an idle machine, far slower when other work shares it",
           min=0, max=1024),
+    Param("data_root", str, "", "folder holding the named image sets (mnist/, "
+          "fashion_mnist/, cifar10/); empty = $TUIDL_DATA or ~/.cache/tuidl/datasets"),
+    Param("download", bool, False, "fetch a named image set's official archives into "
+          "data_root when its files are missing (needs internet)"),
+    Param("max_samples", int, 0, "image sets: train on a seeded random subset of this many "
+          "training images (0 = all)", min=0, max=100_000_000),
     Param("diagnostics", bool, True, "gradient statistics, activation health and the "
           "diagnosis (false: losses and metrics only)"),
 )}

@@ -1,6 +1,7 @@
 """gan: a generator and a discriminator (both MLPs) play for a 2-D mixture of Gaussians."""
-from tuidl.config import Param
+from tuidl.config import DIRS, Param
 from tuidl.specs import Family
+from tuidl.specs.cnn import IMAGE_SETS
 from tuidl.specs.common import OPTIMIZERS, common
 
 FAMILY = Family(
@@ -9,8 +10,12 @@ FAMILY = Family(
     task="tuidl.tasks.gan:GANTask",
     params=(
         Param("target", str, "ring", "ring: 8 Gaussians on a circle of radius 2; grid: 5x5 "
-              "Gaussians at -4, -2, 0, 2, 4", choices=("ring", "grid")),
-        Param("std", float, 0.02, "standard deviation of each Gaussian", min=0.001, max=1),
+              "Gaussians at -4, -2, 0, 2, 4; mnist, fashion_mnist, cifar10 (from data_root) "
+              "or a folder of IDX files / CIFAR-10 batches: images",
+              choices=("ring", "grid", *IMAGE_SETS), files=(DIRS,)),
+        *common("data_root", "download", "max_samples"),
+        Param("std", float, 0.02, "mixtures: standard deviation of each Gaussian", min=0.001,
+              max=1),
         Param("gan_loss", str, "non_saturating", "minimax: G minimises log(1 - D(G(z))); "
               "non_saturating: G maximises log D(G(z)); wgan: Wasserstein critic with "
               "weight clipping", choices=("minimax", "non_saturating", "wgan")),

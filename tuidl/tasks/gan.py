@@ -1,4 +1,5 @@
-"""gan family: a generator G and a discriminator D play for a 2-D mixture of Gaussians.
+"""gan family: a generator G and a discriminator D play for a 2-D mixture of Gaussians, or
+for a set of images (tuidl.tasks.gan_targets: what is sampled, scored and shown).
 
 A step is one generator update preceded by `d_steps` discriminator updates, each on a fresh
 batch of real points and of noise, all drawn on the device (the engine's batch indices only
@@ -6,9 +7,10 @@ give the batch size). Fakes are detached for the D step; during the G step D's p
 frozen so G's loss leaves no gradient on D. With gan_loss=wgan, D is a critic whose weights are
 clipped to [-clip, clip] after each of its steps.
 
-Each eval generates `eval_samples` points from a fixed noise batch (views are comparable over
-time) and counts the modes covered and the share of high-quality points (within 3 std of a
-mode). Cost per step: (d_steps + 1) forward/backward passes of two small MLPs.
+Each eval generates `eval_samples` samples from a fixed noise batch (views are comparable over
+time) and scores them against a fixed real batch: modes covered and the share of high-quality
+points (within 3 std of a mode) for a mixture, distance to the nearest real image and diversity
+for images. Cost per step: (d_steps + 1) forward/backward passes of two MLPs.
 """
 from __future__ import annotations
 
@@ -16,12 +18,10 @@ import torch
 import torch.nn.functional as F
 
 from tuidl.config import ConfigError, parse_ints
-from tuidl.data import mixtures
 from tuidl.engine.optim import build_optimizer
 from tuidl.models.gan import discriminator, generator
 from tuidl.tasks.base import Evaluation, Finish, Task
-
-VIEW_POINTS = 400
+from tuidl.tasks.gan_targets import make_target
 
 
 class GANTask(Task):
@@ -31,15 +31,16 @@ class GANTask(Task):
         super().__init__(config, device)
         c = config
         self.loss_kind = c["gan_loss"]
-        self.std = float(c["std"])
         self.z_dim = int(c["z_dim"])
         self.d_steps = int(c["d_steps"])
-        self.mus = torch.as_tensor(mixtures.centres(c["target"])).to(device)
-        self.G = generator(self.z_dim, parse_ints(c["hidden_g"]), c["activation"]).to(device)
+        self.target = t = make_target(c, device)
+        self.G = generator(self.z_dim, parse_ints(c["hidden_g"]), c["activation"], t.dim,
+                           t.squash).to(device)
         self.pack = int(c.get("pack", 1))
         if self.batch_size % self.pack:
             raise ConfigError(f"batch_size {self.batch_size} is not a multiple of pack {self.pack}")
-        self.D = discriminator(parse_ints(c["hidden_d"]), c["activation"], self.pack).to(device)
+        self.D = discriminator(parse_ints(c["hidden_d"]), c["activation"], self.pack,
+                               t.dim).to(device)
         self.models = {"G": self.G, "D": self.D}
         self.optimizers = {name: self._optimizer(name.lower(), model)
                            for name, model in self.models.items()}
@@ -49,7 +50,7 @@ class GANTask(Task):
         gen.manual_seed(int(c["seed"]) + 1)
         n = int(c["eval_samples"]) // self.pack * self.pack
         self.z_eval = torch.randn(n, self.z_dim, device=device, generator=gen)
-        self.real_eval = mixtures.sample(self.mus, n, self.std, gen)
+        self.real_eval = t.sample(n, gen)
         self.last: dict[str, float] = {}
         # Linear lr decay to lr_end x the start over the run. The step count lives in a buffer
         # of G, so a checkpoint keeps it; it is read back (one sync) at the first step.
@@ -86,15 +87,15 @@ class GANTask(Task):
         return logits.mean() if self.loss_kind == "wgan" else torch.sigmoid(logits).mean()
 
     def disc(self, points: torch.Tensor) -> torch.Tensor:
-        """D on packs of `pack` points each (PacGAN): [n, 2] -> [n / pack, 1]."""
-        return self.D(points.reshape(-1, 2 * self.pack))
+        """D on packs of `pack` samples each (PacGAN): [n, dim] -> [n / pack, 1]."""
+        return self.D(points.reshape(-1, self.target.dim * self.pack))
 
     # -- training --------------------------------------------------------------------------
     def train_step(self, idx, update):
         self._schedule()
         n = len(idx)
         for _ in range(self.d_steps):
-            real = mixtures.sample(self.mus, n, self.std)
+            real = self.target.sample(n)
             with torch.no_grad():
                 fake = self.G(torch.randn(n, self.z_dim, device=self.device))
             d_real, d_fake = self.disc(real), self.disc(fake)
@@ -149,31 +150,18 @@ class GANTask(Task):
             self.G.steps_done.fill_(self.steps_done)
         fake = self.generate()
         d_real, d_fake = self.disc(self.real_eval), self.disc(fake)
-        covered, quality = mixtures.coverage(fake, self.mus, self.std)
+        scores = self.target.scores(fake, self.real_eval)
         values = torch.stack([self.d_loss(d_real, d_fake), self.g_loss(d_fake),
-                              self.score(d_real), self.score(d_fake), covered.float(), quality])
-        d_loss, g_loss, s_real, s_fake, modes, hq = values.tolist()
+                              self.score(d_real), self.score(d_fake), *scores.values()])
+        d_loss, g_loss, s_real, s_fake, *rest = values.tolist()
         metrics = {"d_loss": d_loss, "g_loss": g_loss, "d_real": s_real, "d_fake": s_fake,
-                   "modes": int(modes), "modes_total": len(self.mus), "high_quality": hq}
+                   **self.target.metrics(dict(zip(scores, rest)))}
         self.last = metrics
-        return Evaluation(metrics, None, ("samples", self.view(fake)))
-
-    def view(self, fake: torch.Tensor) -> dict:
-        reach = float(self.mus.abs().max()) + 0.75
-        def pts(t):
-            return [[round(a, 3), round(b, 3)] for a, b in t[:VIEW_POINTS].tolist()]
-        return {"real": pts(self.real_eval), "generated": pts(fake),
-                "centres": [[round(a, 3), round(b, 3)] for a, b in self.mus.tolist()],
-                "x_range": [-reach, reach], "y_range": [-reach, reach], "std": self.std}
+        return Evaluation(metrics, None, self.target.view(self.real_eval, fake))
 
     def export(self, run_dir) -> None:
-        from tuidl.sinks.exports import save_points
         super().export(run_dir)
-        save_points(self.generate().cpu(), run_dir)  # the fixed-noise evaluation samples
+        self.target.export(self.generate().cpu(), run_dir)  # the fixed-noise eval samples
 
     def finish(self, metrics) -> Finish:
-        m = self.last
-        if not m:
-            return Finish()
-        return Finish({}, f"{m['modes']}/{m['modes_total']} modes, "
-                          f"{m['high_quality']:.0%} high quality")
+        return Finish({}, self.target.verdict(self.last)) if self.last else Finish()

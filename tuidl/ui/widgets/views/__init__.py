@@ -13,7 +13,8 @@ from typing import Any, Callable
 from rich.console import RenderableType
 
 from tuidl.events import TaskView
-from tuidl.ui.widgets.views import boundary, embeddings, filters, generic, samples, sentences
+from tuidl.ui.widgets.views import (boundary, embeddings, filters, gan_images, generic, samples,
+                                    sentences)
 
 Renderer = Callable[[TaskView, int, int, dict[str, Any]], RenderableType]
 
@@ -21,6 +22,7 @@ RENDERERS: dict[str, Renderer] = {
     "decision_boundary": boundary.render_boundary,
     "separating_line": boundary.render_line,
     "samples": samples.render,
+    "gan_images": gan_images.render,
     "filters": filters.render,
     "embeddings": embeddings.render,
     "sentences": sentences.render,

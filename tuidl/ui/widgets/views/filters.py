@@ -28,14 +28,22 @@ def mini(image: list[list[float]]) -> Text:
     return out
 
 
+def _name(names: list[str], k: int) -> str:
+    """A class by name, cut to fit under a small image (by index when names are unknown)."""
+    return names[k][:6] if 0 <= k < len(names) else str(k)
+
+
 def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
     d = view.data
     table = Table.grid(padding=(0, 1))
     table.add_row(*[mini(f) for f in d.get("filters", [])[:8]])
     ex = Table.grid(padding=(0, 1))
-    examples = d.get("examples", [])[:8]
+    examples = d.get("examples", [])
+    side = len(examples[0]["image"][0]) if examples else 1
+    examples = examples[:max(1, min(8, (w + 1) // (side + 1)))]  # as many as fit the width
     ex.add_row(*[mini(e["image"]) for e in examples])
-    ex.add_row(*[Text(f"{e['pred']}", style="green" if e["pred"] == e["true"] else "red")
+    names = d.get("labels") or []
+    ex.add_row(*[Text(_name(names, e["pred"]), style="green" if e["pred"] == e["true"] else "red")
                  for e in examples])
     return Group(Text("first-layer filters", style="bold"), table,
                  Text("predictions (green right, red wrong)", style="bold"), ex)
