@@ -1,6 +1,6 @@
-"""Recurrent sequence classifier: sentiment whose labels depend on word order, or a long-memory
-task whose label is the first word of a long sequence."""
-from tuidl.config import Param
+"""Recurrent sequence classifier: sentiment whose labels depend on word order, a long-memory
+task whose label is the first word of a long sequence, or labelled text of one's own."""
+from tuidl.config import DIRS, Param
 from tuidl.specs import Family
 from tuidl.specs.common import common
 
@@ -13,11 +13,26 @@ FAMILY = Family(
     params=(
         Param("dataset", str, "generated",
               "generated: sentences with negation and contrast, where word order matters; "
-              "first_word: the label is the first word of max_len, the rest noise (memory)",
-              choices=("generated", "first_word")),
+              "first_word: the label is the first word of max_len, the rest noise (memory); "
+              "or a CSV/TSV file of text and label columns, or a folder of pos/ neg/ .txt "
+              "files (optionally under train/ and test/)",
+              choices=("generated", "first_word"), files=(".csv", ".tsv", DIRS)),
+        Param("text_column", str, "", "file data: the text column, by header name or 0-based "
+              "index (empty = the first named text/review/sentence/content, else column 0)"),
+        Param("label_column", str, "", "file data: the label column, by header name or "
+              "0-based index (empty = the last column that is not the text column)"),
+        Param("min_freq", int, 2, "file data: words seen fewer times in the training texts "
+              "are <unk>", min=1, max=1_000_000),
+        Param("max_vocab", int, 20_000, "file data: most vocabulary entries, <pad> and <unk> "
+              "included, commonest words first (0 = no limit)", min=0, max=10_000_000),
+        Param("lowercase", bool, True, "file data: lowercase the text before splitting it "
+              "into words"),
+        Param("truncate", str, "head", "file data: a text longer than max_len keeps its "
+              "first (head) or last (tail) max_len tokens", choices=("head", "tail")),
         Param("n_samples", int, 6000, "sequences generated", min=20, max=200_000),
         Param("max_len", int, 20, "longest sentence in words (ids are padded to this); "
-              "first_word: the length of every sequence", min=6, max=256),
+              "first_word: the length of every sequence; file data: texts are cut (see "
+              "truncate) or padded to this many tokens", min=6, max=2048),
         Param("embed_dim", int, 32, "size of each word vector", min=1, max=1024),
         Param("hidden_size", int, 64, "recurrent state size (hidden width for bow)",
               min=1, max=2048),

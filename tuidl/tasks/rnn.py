@@ -1,9 +1,13 @@
-"""rnn family: sentiment of generated sentences with a recurrent net or a bag of words.
+"""rnn family: sentiment of generated sentences, or labelled text from a CSV/TSV file or a
+review folder, with a recurrent net or a bag of words.
 
-The data (tuidl.data.sentiment) is a padded id tensor [N, max_len] on the device; the shared
-ClassifierTask trains and scores it. Task view "sentences": a few validation sentences with
-their true label, the predicted label and P(positive), so one can watch the model learn to
-read "not" and "but".
+The data (tuidl.data.sentiment, .memory or .reviews) is a padded id tensor [N, max_len] on the
+device; the shared ClassifierTask trains and scores it. File data is split by
+`tuidl.data.reviews` (its vocabulary from the training rows only); a folder's test/ is the
+test split, scored once at the end. Task view "sentences": a few validation sentences with
+their true label, the predicted label and P(positive) (with more than two classes: the
+predicted class's probability, `p_pred`), so one can watch the model learn to read "not" and
+"but".
 
 On logged steps a single forward recurrent layer is run one time step at a time so that the
 gradient reaching each hidden state h_t can be measured (`time_grads`, the engine emits it as a
@@ -15,14 +19,16 @@ from __future__ import annotations
 
 import torch
 
-from tuidl.data import memory, sentiment
+from tuidl.data import memory, reviews, sentiment
 from tuidl.data.sentiment import decode
-from tuidl.data.split import split
+from tuidl.data.split import Split, split
 from tuidl.engine.optim import init_weights
 from tuidl.models.rnn import build_sequence_model
 from tuidl.tasks.classify import ClassifierTask
 
 N_EXAMPLES = 8
+VIEW_WORDS = 80  # longest text shown in the view (file data): the end kept for truncate=tail
+GENERATED = ("generated", "first_word")
 
 
 class RNNTask(ClassifierTask):
@@ -31,12 +37,15 @@ class RNNTask(ClassifierTask):
     def __init__(self, config, device):
         super().__init__(config, device)
         c = config
-        source = memory if c["dataset"] == "first_word" else sentiment
-        data = source.make(c["n_samples"], c["max_len"], c["seed"])
-        self.vocab = data.vocab
-        splits = split(data.ids, data.labels, c["train_fraction"], 0.0, c["seed"], device)
-        model = build_sequence_model(len(data.vocab), c["embed_dim"], c["hidden_size"],
-                                     len(source.LABELS), c["cell"], c["layers"],
+        if c["dataset"] not in GENERATED:
+            splits, self.vocab, labels = self._load_file(c, device)
+        else:
+            source = memory if c["dataset"] == "first_word" else sentiment
+            data = source.make(c["n_samples"], c["max_len"], c["seed"])
+            self.vocab, labels = data.vocab, list(source.LABELS)
+            splits = split(data.ids, data.labels, c["train_fraction"], 0.0, c["seed"], device)
+        model = build_sequence_model(len(self.vocab), c["embed_dim"], c["hidden_size"],
+                                     len(labels), c["cell"], c["layers"],
                                      c["bidirectional"], c["dropout"])
         init_weights(model, c["init"], c["init_scale"],
                      "relu" if c["cell"] == "bow" else "tanh")
@@ -48,9 +57,26 @@ class RNNTask(ClassifierTask):
                     for name, bias in module.named_parameters():
                         if name.startswith("bias"):  # bias_ih + bias_hh = forget_bias
                             bias[h:2 * h].fill_(c["forget_bias"] / 2)
-        self.setup(splits, model, list(source.LABELS))
+        self.setup(splits, model, labels)
         self.time_grads: torch.Tensor | None = None
         self.states: list[torch.Tensor] | None = None
+
+    @staticmethod
+    def _load_file(c, device) -> tuple[Split, list[str], list[str]]:
+        """A CSV/TSV file or review folder: (splits on the device, vocabulary, class names)."""
+        data = reviews.load(c["dataset"], max_len=c["max_len"], text_column=c["text_column"],
+                            label_column=c["label_column"], lowercase=c["lowercase"],
+                            min_freq=c["min_freq"], max_vocab=c["max_vocab"],
+                            truncate=c["truncate"], train_fraction=c["train_fraction"],
+                            seed=c["seed"])
+
+        def rows(idx):
+            return (torch.as_tensor(data.ids[idx]).to(device),
+                    torch.as_tensor(data.labels[idx]).to(device))
+        out = Split(*rows(data.train), *rows(data.val))
+        if len(data.test):
+            out.x_test, out.y_test = rows(data.test)
+        return out, data.vocab, data.classes
 
     def forward_train(self, x, logged):
         """On logged steps a recurrent model runs step by step, so the norm of dL/dh_t at every
@@ -67,12 +93,25 @@ class RNNTask(ClassifierTask):
             self.time_grads = self.model.time_grad_norms(self.states, self.steps).detach()
             self.states = None
 
+    def _text(self, ids: list[int]) -> str:
+        """The tokens the model read, at most VIEW_WORDS of them (file texts can be long)."""
+        words = decode(self.vocab, ids).split(" ")
+        if len(words) <= VIEW_WORDS:
+            return " ".join(words)
+        if self.config.get("truncate") == "tail":
+            return "… " + " ".join(words[-VIEW_WORDS:])
+        return " ".join(words[:VIEW_WORDS]) + " …"
+
     def view(self):
         x, y = self.data.x_val[:N_EXAMPLES], self.data.y_val[:N_EXAMPLES]
-        prob = torch.softmax(self.predict(x), dim=1)[:, 1]
-        return "sentences", {
-            "labels": self.labels,
-            "examples": [{"text": decode(self.vocab, ids), "true": int(t),
-                          "pred": int(p >= 0.5), "p_positive": round(float(p), 3)}
-                         for ids, t, p in zip(x.tolist(), y.tolist(), prob.tolist())],
-        }
+        prob = torch.softmax(self.predict(x), dim=1)
+        examples = []
+        for ids, t, p in zip(x.tolist(), y.tolist(), prob.tolist()):
+            e = {"text": self._text(ids), "true": int(t)}
+            if len(self.labels) == 2:  # P(second label): P(positive) for sentiment
+                e.update(pred=int(p[1] >= 0.5), p_positive=round(p[1], 3))
+            else:
+                pred = max(range(len(p)), key=p.__getitem__)
+                e.update(pred=pred, p_pred=round(p[pred], 3))
+            examples.append(e)
+        return "sentences", {"labels": self.labels, "examples": examples}

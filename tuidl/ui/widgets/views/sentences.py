@@ -1,5 +1,6 @@
 """sentences (rnn): validation sentences with the true label, the prediction (as words) and the
-probability of the second label (P(positive) for sentiment); a green ✓ marks a right
+probability of the second label (P(positive) for sentiment; with more than two classes, of the
+predicted one); a green ✓ marks a right
 prediction, a red ✗ a wrong one. Sentences wrap when the panel has the height for it, else
 they are cut with an ellipsis."""
 from __future__ import annotations
@@ -43,10 +44,12 @@ def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
     table.add_column("text", ratio=1, no_wrap=not wrap, overflow="ellipsis")
     table.add_column("true", no_wrap=True)
     table.add_column("pred", no_wrap=True)
-    table.add_column(f"P({labels[-1][:1 if narrow else 3]})", no_wrap=True, justify="right")
+    binary = all("p_positive" in e for e in examples)
+    p_name = labels[-1][:1 if narrow else 3] if binary else "pred"
+    table.add_column(f"P({p_name})", no_wrap=True, justify="right")
     for e in examples[:max(1, h - 2)]:
         ok = e["pred"] == e["true"]
-        p = e.get("p_positive")
+        p = e.get("p_positive", e.get("p_pred"))
         table.add_row(Text("✓" if ok else "✗", style=RIGHT if ok else WRONG),
                       Text(_clean(e["text"])),
                       Text(names[e["true"]], style="dim"),
