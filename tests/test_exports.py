@@ -79,3 +79,22 @@ def test_a_failing_export_does_not_lose_the_run(train, monkeypatch):
     summary, run_dir, _ = train("xor-mlp", "epochs=1")
     assert summary["status"] == "completed" and (run_dir / "summary.json").is_file()
     assert "export failed" in (run_dir / "error.log").read_text()
+
+
+def test_an_export_requested_mid_run_is_written_and_reported(tmp_path):
+    from tuidl.engine.control import Control
+    from tuidl.events import Exported
+    from tuidl.runner import execute, prepare
+    control, seen = Control(), []
+
+    def sink(event):
+        seen.append(event)
+        if getattr(event, "type", "") == "eval" and event.epoch == 1:
+            control.request_export()  # asked while the run trains, after its first eval
+
+    summary = execute(prepare("xor-mlp", ["epochs=5"]), out_root=str(tmp_path),
+                      sinks=[sink], control=control)
+    exported = [e for e in seen if isinstance(e, Exported)]
+    assert exported and not exported[0].error
+    assert "model.pt" in exported[0].files and "metrics.csv" in exported[0].files
+    assert exported[0].step < summary.steps  # written mid-run, before the end

@@ -90,3 +90,22 @@ async def test_watch_follows_a_run_being_written(tmp_path):
         assert seen_running
         assert screen.state.epoch == 15 == result["summary"].epochs
     assert isinstance(FileFollower(run_dir).poll()[0].type, str)
+
+
+async def test_export_key_writes_the_exports_mid_run(tmp_path):
+    from pathlib import Path
+    app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#field-epochs").value = "200"
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        assert await _wait(pilot, lambda: screen.state.step > 20)
+        run_dir = Path(screen.state.run_dir)
+        assert not (run_dir / "model.pt").exists()
+        await pilot.press("x")
+        assert await _wait(pilot, lambda: (run_dir / "model.pt").is_file(), 10)
+        assert screen.state.status == "running"  # the run goes on
+        assert await _wait(pilot, lambda: any("exported to" in str(n.message)
+                                              for n in app._notifications), 10)
+        await pilot.press("s")
+        assert await _wait(pilot, lambda: screen.state.status == "stopped", 10)

@@ -122,6 +122,14 @@ class Status(Event):
 
 
 @dataclass
+class Exported(Event):
+    """Exports written on request mid-run (weights, tables, vectors): the run directory's files."""
+    type: ClassVar[str] = "exported"
+    files: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
 class Summary(Event):
     """The final word; the same object is `summary.json` and `tuidl run --json`."""
     type: ClassVar[str] = "summary"
@@ -148,7 +156,7 @@ class Summary(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
     RunStart, Scalars, GradStats, TimeGrads, ActivationHealth, DiagnosisEvent, EvalMetrics,
-    Confusion, TaskView, Status, Summary)}
+    Confusion, TaskView, Status, Exported, Summary)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

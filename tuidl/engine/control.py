@@ -18,6 +18,7 @@ class Control:
         self.resume = make_event()
         self.resume.set()
         self.wake = make_event()
+        self.export = make_event()
         self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
 
@@ -37,6 +38,11 @@ class Control:
     def set_lr(self, lr: float) -> None:
         self._lr.value = lr
 
+    def request_export(self) -> None:
+        """Write the exports (weights, vectors, samples) now, without stopping."""
+        self.export.set()
+        self.wake.set()
+
     def request_stop(self) -> None:
         self.stop.set()
         self.resume.set()
@@ -53,6 +59,12 @@ class Control:
             return None
         self._lr.value = math.nan
         return lr
+
+    def take_export(self) -> bool:
+        if self.export.is_set():
+            self.export.clear()
+            return True
+        return False
 
     def take_single_step(self) -> bool:
         if self._steps.value > 0:

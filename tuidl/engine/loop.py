@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -18,8 +19,9 @@ from tuidl.engine.activations import ActivationProbe
 from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
-from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event, GradStats, RunStart,
-                          Scalars, Status, Summary, TaskView, TimeGrads)
+from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
+                          Exported, GradStats, RunStart, Scalars, Status, Summary, TaskView,
+                          TimeGrads)
 from tuidl.tasks.base import Task
 
 
@@ -166,6 +168,8 @@ class Engine:
         lr = c.take_lr()
         if lr is not None:
             self.task.set_lr(lr)
+        if c.take_export():
+            self._export()
         if not c.resume.is_set() and not c.stop.is_set():
             if not self.paused:
                 self.paused = True
@@ -173,12 +177,26 @@ class Engine:
             while not c.resume.is_set() and not c.stop.is_set():
                 if c.take_single_step():
                     return True
+                if c.take_export():
+                    self._export()
                 c.wake.wait(0.05)
                 c.wake.clear()
         if self.paused and not c.stop.is_set():
             self.paused = False
             self._emit(Status, status="running")
         return not c.stop.is_set()
+
+    def _export(self) -> None:
+        """A front end asked for the exports now: the task writes them into the run directory."""
+        if not self.run_dir:
+            return
+        path = Path(self.run_dir)
+        try:
+            self.task.export(path)
+        except Exception as e:  # the run goes on; the front end shows why
+            self._emit(Exported, error=f"export failed: {e}")
+            return
+        self._emit(Exported, files=sorted(p.name for p in path.iterdir() if p.is_file()))
 
     def _log(self, sums: dict[str, torch.Tensor], count: int, rate: float) -> bool:
         keys = list(sums)

@@ -23,6 +23,7 @@ KEYS = [
     ("training", "v", "switch confusion matrix / task view"),
     ("training", "ctrl+s", "save a screenshot (SVG)"),
     ("training", "c", "compare this session's runs (loss curves overlaid)"),
+    ("training", "x", "export weights, CSV tables, vectors / samples into the run directory"),
     ("compare", "l", "toggle log scale"),
     ("any", "?", "this help"),
     ("any", "escape", "back"),

@@ -3,9 +3,11 @@ classifiers) and task view, for a live run (with controls) or a followed run dir
 (read-only).
 
 A timer drains the event source at `REFRESH_HZ` and redraws only what changed; the engine
-runs in its own thread, so keys are answered while it trains.
+runs in a child process, so keys are answered while it trains.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tuidl.events import Exported
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
@@ -24,6 +27,7 @@ from tuidl.ui.widgets.task_view import TaskViewWidget
 REFRESH_HZ = 10
 WIDE = 140  # columns from which the task view gets a column of its own
 GRAD_TITLE = "gradient L2 norm per layer"
+NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
 
 
 class TrainingScreen(Screen):
@@ -38,6 +42,7 @@ class TrainingScreen(Screen):
         Binding("left_square_bracket", "lr(0.5)", "lr÷2", show=False),
         Binding("v", "cycle_view", "view"),
         Binding("c", "compare", "compare"),
+        Binding("x", "export", "export"),
         Binding("ctrl+s", "app.screenshot", "svg", show=False),
         Binding("question_mark", "app.help", "help"),
         Binding("escape", "back", "back", show=False),
@@ -118,6 +123,8 @@ class TrainingScreen(Screen):
         """Fold new events into the state; redraw the widgets if anything changed."""
         for event in self.source.poll():
             self.state.apply(event)
+            if isinstance(event, Exported):
+                self._exported(event)
         if self.state.version == self.drawn:
             if self.state.status in ("running", "paused"):
                 self.query_one(RunHeader).refresh()  # the clock moves
@@ -189,6 +196,27 @@ class TrainingScreen(Screen):
 
     def action_compare(self) -> None:
         self.app.compare_session(self.state)
+
+    def action_export(self) -> None:
+        """Weights, metrics and the family's exports into the run directory, now. A finished
+        run wrote them at its end; a live one writes them at its next step (or while paused)."""
+        run_dir = self.state.run_dir
+        if isinstance(self.source, LiveRun) and self.source.alive and not self.state.finished:
+            self.source.control.request_export()
+            self.notify(f"exporting to {run_dir} …")
+        elif run_dir and Path(run_dir).is_dir():
+            files = sorted(p.name for p in Path(run_dir).iterdir()
+                           if p.is_file() and p.name not in NOT_EXPORTS)
+            self.notify(f"{run_dir} holds {', '.join(files) or 'no exports yet'}")
+        else:
+            self.notify("no run directory to export to yet", severity="warning")
+
+    def _exported(self, event: Exported) -> None:
+        if event.error:
+            self.notify(event.error, severity="error")
+        else:
+            files = [f for f in event.files if f not in NOT_EXPORTS]
+            self.notify(f"exported to {self.state.run_dir}: {', '.join(files)}")
 
     def action_back(self) -> None:
         if isinstance(self.source, LiveRun) and self.source.alive:
