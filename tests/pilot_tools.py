@@ -12,3 +12,10 @@ async def wait(pilot, predicate, timeout=60.0) -> bool:
             return True
         await pilot.pause(0.05)
     return False
+
+
+async def start(app, pilot, epochs: int):
+    """From the form: set the epochs, start the run, return the training screen."""
+    app.screen.query_one("#field-epochs").value = str(epochs)
+    await pilot.press("ctrl+r")
+    return app.screen

@@ -11,6 +11,7 @@ from tuidl.cli import app
 from tuidl.config import ConfigError
 from tuidl.data import reviews
 from tuidl.data.reviews import build_vocab, encode, tokenize
+from inputs import write_input
 
 runner = CliRunner()
 
@@ -171,10 +172,7 @@ def _run(tmp_path, path, *sets):
 ])
 def test_malformed_files_are_one_line_errors_with_exit_2(tmp_path, name, content, sets, message):
     path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif content is not None:
-        path.write_text(content)
+    write_input(path, content)
     result = _run(tmp_path, path, *sets)
     assert result.exit_code == 2
     out = result.output.strip()

@@ -11,6 +11,7 @@ from tuidl.cli import app
 from tuidl.config import ConfigError
 from tuidl.data.split import Split, standardize
 from tuidl.data.tabular import load_table
+from inputs import write_input
 
 runner = CliRunner()
 
@@ -77,10 +78,7 @@ def test_standardisation_uses_the_training_split_only():
 ])
 def test_malformed_files_are_one_line_errors_with_exit_2(tmp_path, name, content, label, message):
     path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif content is not None:
-        path.write_text(content)
+    write_input(path, content)
     args = ["run", "mlp", "--set", f"dataset={path}", "--out", str(tmp_path / "runs")]
     if label:
         args += ["--set", f"label_column={label}"]

@@ -9,14 +9,12 @@ from tuidl.ui.app import TuidlApp
 from tuidl.ui.screens.help import HelpScreen
 from tuidl.ui.screens.training import TrainingScreen
 
-from pilot_tools import SIZE
+from pilot_tools import SIZE, start
 from pilot_tools import wait as _wait
 
 
 async def _start_long_run(app, pilot):
-    app.screen.query_one("#field-epochs").value = "400"
-    await pilot.press("ctrl+r")
-    screen = app.screen
+    screen = await start(app, pilot, 400)
     assert isinstance(screen, TrainingScreen)
     assert await _wait(pilot, lambda: screen.state.step > 100)
     return screen
@@ -85,9 +83,7 @@ async def test_runs_of_this_session_can_be_overlaid(tmp_path):
     from tuidl.ui.screens.compare import CompareScreen
     app = TuidlApp(preset="xor-mlp", out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.query_one("#field-epochs").value = "5"
-        await pilot.press("ctrl+r")
-        first = app.screen
+        first = await start(app, pilot, 5)
         assert await _wait(pilot, lambda: first.state.status == "completed")
         await pilot.press("c")  # one run: nothing to compare yet
         assert app.screen is first

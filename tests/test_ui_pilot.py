@@ -9,7 +9,7 @@ from tuidl.ui.app import TuidlApp
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.training import TrainingScreen
 
-from pilot_tools import SIZE
+from pilot_tools import SIZE, start
 from pilot_tools import wait as _wait
 
 
@@ -35,9 +35,7 @@ async def test_pick_xor_mlp_start_and_complete(tmp_path):
 async def test_pause_resume_and_live_lr(tmp_path):
     app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.query_one("#field-epochs").value = "200"
-        await pilot.press("ctrl+r")
-        screen = app.screen
+        screen = await start(app, pilot, 200)
         assert await _wait(pilot, lambda: screen.state.step > 50)
         t0 = time.monotonic()
         await pilot.press("space")
@@ -96,9 +94,7 @@ async def test_export_key_writes_the_exports_mid_run(tmp_path):
     from pathlib import Path
     app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.query_one("#field-epochs").value = "200"
-        await pilot.press("ctrl+r")
-        screen = app.screen
+        screen = await start(app, pilot, 200)
         assert await _wait(pilot, lambda: screen.state.step > 20)
         run_dir = Path(screen.state.run_dir)
         assert not (run_dir / "model.pt").exists()
