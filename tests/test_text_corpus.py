@@ -27,6 +27,19 @@ def test_word2vec_trains_on_a_folder_of_text_files(tmp_path):
     assert "wörds" in words and "ünïcode" in words
 
 
+def test_a_file_without_newlines_is_one_long_sentence(tmp_path):
+    f = tmp_path / "one-line.txt"
+    f.write_text(" ".join(TEXT.split()), encoding="utf-8")  # 600 words, no line break
+    result = runner.invoke(app, ["run", "word2vec", "--set", f"corpus={f}", "--set",
+                                 "min_count=1", "--set", "window=3", "--set", "subsample=0",
+                                 "--epochs", "1", "--out", str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "completed" and summary["metrics"]["vocab_size"] == 12
+    # windows run along the whole line: 2 * (599 + 598 + 597) pairs, 256 a step
+    assert summary["steps"] == 15
+
+
 def test_sentences_are_lines_of_letters(tmp_path):
     f = tmp_path / "t.txt"
     f.write_text("Hello, World! 42 times\n\nsingle\nit's fine\n", encoding="utf-8")

@@ -1,10 +1,22 @@
-"""word2vec family: skip-gram or CBOW with negative sampling on the world or pydoc corpus.
+"""word2vec family: skip-gram or CBOW with negative sampling on a generated, built-in or
+user-supplied corpus.
 
-The examples are built once (subsampling included, see `tuidl.data.corpus`) and live on the
-device: skip-gram trains on (center, context) pairs, CBOW on (center, padded context, mask)
-rows. A step gathers its batch by index, draws `negatives` noise words per example on the device
-and takes one optimizer step on both embeddings. Throughput counts corpus words per second, as
-the original tool did: a skip-gram step on B pairs covers B / (pairs per word) words.
+The corpus lives on the device as one int32 array of token ids (subsampled once at the start,
+see `tuidl.data.corpus`) plus a small table of its sentences; the training examples are never
+stored. The engine shuffles example numbers; `Windows` turns a batch of numbers into its
+examples with a few vectorised lookups on the device: skip-gram example k is the k-th
+(center, context) pair of `skipgram_pairs`, CBOW example k the k-th row of `cbow_examples`.
+An epoch thus visits every pair (or every word with a context) exactly once, as when the
+examples were built up front, and a seed gives the same run as then; a random window offset
+per drawn word (the C tool's dynamic window) would be lighter still but changes which pairs an
+epoch sees, and with them every preset's figures. Memory on the device: 4 bytes per token,
+24 per sentence and, for skip-gram, 8 per (distance, sentence); the engine's per-epoch
+permutation of example numbers (8 bytes per pair) is then the largest cost, about 1 GB for a
+text8-sized corpus at window 5, where the stored int64 pairs alone took 2.7 GB.
+
+A step draws `negatives` noise words per example on the device and takes one optimizer step on
+both embeddings. Throughput counts corpus words per second, as the original tool did: a
+skip-gram step on B pairs covers B / (pairs per word) words.
 
 Evaluation (once per epoch): vocabulary size and, on the world corpus, precision@5 (the share
 of each category word's 5 nearest category words, by cosine, that share its category). The view
@@ -15,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tuidl.data.corpus import (build_vocab, cbow_examples, encode, load_corpus,
-                               noise_distribution, skipgram_pairs, subsample)
+from tuidl.config import ConfigError
+from tuidl.data.corpus import load_tokens, noise_distribution, subsample
 from tuidl.engine.optim import build_optimizer
 from tuidl.models.word2vec import (NegativeSampler, Word2Vec, nearest, pca_2d,
                                    precision_at_k)
@@ -26,6 +38,66 @@ MAP_WORDS = 80
 K = 5
 
 
+def _starts(sizes: np.ndarray) -> np.ndarray:
+    """Where each of consecutive blocks of these sizes starts (an exclusive running sum)."""
+    return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])[:-1]
+
+
+class Windows:
+    """The training examples of a token array, computed batch by batch on the device.
+
+    Sentences are the runs of equal sentence numbers; those of one token have no context and
+    are left out. CBOW rows are the tokens of the sentences, in order: row k is found by a
+    binary search over where each sentence's rows start. Skip-gram pairs are numbered as
+    `skipgram_pairs` lists them: a block per distance and direction (1 forward, 1 backward,
+    2 forward…), each block sentence by sentence. Pair k finds its block, then its sentence in
+    `seg`, the start of each (distance, sentence) run of forward pairs: [distances, sentences]
+    int64, built only for skip-gram and only for the distances some sentence is long enough
+    for."""
+
+    def __init__(self, ids: np.ndarray, sid: np.ndarray, window: int, device, pairs: bool):
+        cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
+        starts = np.concatenate([[0], cut]).astype(np.int64)
+        lengths = np.diff(np.append(starts, len(sid)))
+        starts, lengths = starts[lengths > 1], lengths[lengths > 1]
+
+        def dev(a):
+            return torch.as_tensor(a).to(device)
+        self.ids, self.starts, self.lengths = dev(ids), dev(starts), dev(lengths)
+        self.row_starts = dev(_starts(lengths))
+        self.n_rows = int(lengths.sum())
+        self.offsets = dev(np.array([o for o in range(-window, window + 1) if o != 0]))
+        self.n_pairs = 0
+        if pairs:
+            d = np.arange(1, min(window, int(lengths.max(initial=1)) - 1) + 1)
+            per = np.maximum(lengths[None, :] - d[:, None], 0)  # forward pairs [d, sentence]
+            fwd = per.sum(1)
+            self.n_pairs = int(2 * fwd.sum())
+            self.seg = dev(_starts(per.ravel()))
+            self.blocks = dev(_starts(np.repeat(fwd, 2)))  # [2D]: 1 forward, 1 backward, 2 …
+            self.fwd_starts = dev(_starts(fwd))  # [D]: where distance d's forward pairs start
+
+    def skipgram(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(center [B], context [B]) of pairs number k."""
+        b = torch.searchsorted(self.blocks, k, right=True) - 1
+        f = k - self.blocks[b] + self.fwd_starts[b // 2]  # its number among forward pairs
+        g = torch.searchsorted(self.seg, f, right=True) - 1
+        p = self.starts[g % len(self.starts)] + f - self.seg[g]  # the pair's left token
+        left, right = self.ids[p].long(), self.ids[p + b // 2 + 1].long()
+        back = b % 2 == 1
+        return torch.where(back, right, left), torch.where(back, left, right)
+
+    def cbow(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(center [B], context [B, 2W] 0-padded, mask [B, 2W]) of rows number k."""
+        s = torch.searchsorted(self.row_starts, k, right=True) - 1
+        lo = self.starts[s]
+        p = lo + k - self.row_starts[s]
+        j = p[:, None] + self.offsets
+        mask = (j >= lo[:, None]) & (j < (lo + self.lengths[s])[:, None])
+        ctx = self.ids[j.clamp(0, len(self.ids) - 1)].long()
+        return self.ids[p].long(), torch.where(mask, ctx, 0), mask
+
+
 class Word2VecTask(Task):
     family = "word2vec"
     unit = "words"
@@ -33,24 +105,20 @@ class Word2VecTask(Task):
     def __init__(self, config, device):
         super().__init__(config, device)
         c = config
-        corpus = load_corpus(c["corpus"], c["n_sentences"], c["seed"])
-        self.vocab = vocab = build_vocab(corpus.sentences, c["min_count"])
-        ids, sid = encode(corpus.sentences, vocab)
+        corpus, vocab, ids, sid = load_tokens(c["corpus"], c["n_sentences"], c["seed"],
+                                              c["min_count"])
+        self.vocab = vocab
         rng = np.random.default_rng(c["seed"] + 104729)
         ids, sid = subsample(ids, sid, vocab.counts, c["subsample"], rng)
-
-        def dev(a):
-            return torch.as_tensor(a).to(device)
         self.cbow = c["mode"] == "cbow"
-        if self.cbow:
-            center, ctx, mask = cbow_examples(ids, sid, c["window"])
-            self.center, self.context, self.mask = dev(center), dev(ctx), dev(mask)
-            self.n_train = len(center)
-        else:
-            self.pairs = dev(skipgram_pairs(ids, sid, c["window"]))
-            self.n_train = len(self.pairs)
+        self.windows = Windows(ids, sid, c["window"], device, pairs=not self.cbow)
+        self.n_train = self.windows.n_rows if self.cbow else self.windows.n_pairs
+        if not self.n_train:
+            what = "examples" if self.cbow else "pairs"
+            raise ConfigError(f"the corpus yields no training {what} (too few words per sentence)")
         self.words_per_example = len(ids) / self.n_train
-        self.sampler = NegativeSampler(dev(noise_distribution(vocab.counts)))
+        probs = torch.as_tensor(noise_distribution(vocab.counts)).to(device)
+        self.sampler = NegativeSampler(probs)
         self.negatives = c["negatives"]
 
         self.model = Word2Vec(len(vocab), c["dim"]).to(device)
@@ -84,11 +152,11 @@ class Word2VecTask(Task):
         b = len(idx)
         negatives = self.sampler(b, self.negatives)
         if self.cbow:
-            loss = self.model.cbow_loss(self.context[idx], self.mask[idx], self.center[idx],
-                                        negatives)
+            center, context, mask = self.windows.cbow(idx)
+            loss = self.model.cbow_loss(context, mask, center, negatives)
         else:
-            pair = self.pairs[idx]
-            loss = self.model.skipgram_loss(pair[:, 0], pair[:, 1], negatives)
+            center, context = self.windows.skipgram(idx)
+            loss = self.model.skipgram_loss(center, context, negatives)
         loss.backward()
         update("model")
         return {"loss": loss.detach()}
