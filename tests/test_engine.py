@@ -57,12 +57,16 @@ def test_same_seed_same_losses(train):
     assert losses() != losses("seed=1")
 
 
-def test_exploding_run_is_reported_diverged(train):
-    summary, _, events = train("mlp", "epochs=5", "optimizer=sgd", "lr=100", "init=normal",
-                               "init_scale=30", "activation=linear", "log_every=1")
-    assert summary["status"] == "diverged"
-    assert "not finite" in summary["message"]
-    assert summary["steps"] < 5 * 25
+def test_exploding_run_is_reported_diverged_at_its_exact_step_and_layer(train):
+    flags = ("mlp", "epochs=5", "optimizer=sgd", "lr=100", "init=normal", "init_scale=30",
+             "activation=linear")
+    summary, run_dir, _ = train(*flags, "log_every=1")
+    assert summary["status"] == "diverged" and summary["steps"] < 5 * 25
+    assert "went NaN/inf at step 4 (first non-finite layer: fc1); lower the learning rate" \
+        in summary["message"]
+    late, _, _ = train(*flags, "log_every=50")  # read back only every 50 steps
+    assert late["status"] == "diverged" and "at step 4 " in late["message"]
+    assert not (run_dir / "model.pt").exists()  # diverged before any finite checkpoint
 
 
 def test_early_stopping_stops_before_the_last_epoch(train):

@@ -95,11 +95,11 @@ class Diagnoser:
         verdict = max(states, key=ORDER.index) if states else "healthy"
         diagnosis = Diagnosis(verdict, list(layers), states,
                               self._explain(verdict, layers, states, norms, self.grad_clip),
-                              self._remedy(verdict))
+                              self.remedy(verdict))
         self.last = diagnosis
         return diagnosis
 
-    def _remedy(self, verdict: str) -> str:
+    def remedy(self, verdict: str) -> str:
         if verdict == "exploding" and self.grad_clip:
             return "clipping already caps each step; lower the learning rate or the init scale"
         return REMEDIES.get(f"{verdict}:{self.family}", REMEDIES[verdict])

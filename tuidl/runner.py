@@ -1,6 +1,6 @@
 """Headless orchestration: preset → config → task → engine → run directory.
 
-Used by `tuidl run` and, later, by the TUI (which passes its own sinks and a `Control`).
+Used by `tuidl run`, `tuidl compare` and the TUI (which passes its own sinks and a `Control`).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterable
 from tuidl.config import TuidlError
 from tuidl.events import Event, Summary
 from tuidl.catalog import Preset, dump_config, load_preset
-from tuidl.sinks.rundir import (CHECKPOINT, CONFIG, EVENTS, make_run_dir, write_atomic,
-                                write_summary)
+from tuidl.sinks.rundir import (CHECKPOINT, CONFIG, EVENTS, lock_run_dir, make_run_dir,
+                                remove_stale_temps, write_atomic, write_summary)
 
 
 @dataclass
@@ -36,7 +36,11 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
     """A run directory's saved config (plus overrides, e.g. more epochs) to continue it."""
     path = Path(run_dir)
     if not (path / CONFIG).is_file() or not (path / CHECKPOINT).is_file():
-        raise TuidlError(f"{run_dir}: not a run directory with a checkpoint to resume")
+        missing = " and ".join(n for n in (CONFIG, CHECKPOINT) if not (path / n).is_file())
+        why = ("no such directory" if not path.exists() else "a file, not a directory"
+               if not path.is_dir() else f"it has no {missing}")
+        raise TuidlError(f"{run_dir}: not a run directory with a checkpoint to resume ({why}); "
+                         "give a folder that `tuidl run` made under runs/")
     return prepare(str(path / CONFIG), overrides, **cli)
 
 
@@ -44,24 +48,57 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
             sinks: Iterable[Callable[[Event], None]] = (), control=None,
             name: str | None = None) -> Summary:
     """Train to the end and return the summary. `run_dir` given = resume that run; `name`
-    names a new run directory (default: the preset's name)."""
+    names a new run directory (default: the preset's name).
+
+    SIGINT, SIGTERM and SIGHUP stop the run at the next step with a checkpoint there (see
+    tuidl.engine.signals). A run directory is locked while a process writes it, so a second
+    `--resume` of a live run is refused. An exception while the task is built (a data set's
+    own error, out of memory) is a failed run with its message, not a traceback."""
     import torch  # noqa: F401  (heavy: imported only when training)
 
+    from tuidl.engine.control import Control
     from tuidl.engine.device import resolve_device, seed_everything, set_cpu_threads
-    from tuidl.engine.loop import Engine
-    from tuidl.sinks.exports import CsvSink
-    from tuidl.sinks.jsonl import JsonlSink
 
+    control = control or Control()
     config = prep.config
     device = resolve_device(config.get("device", "cpu"))
     if device.type == "cpu":
         set_cpu_threads(int(config.get("threads", 1)))
     seed_everything(config["seed"])
-    task = prep.preset.spec.load_task()(config, device)
-    resuming = run_dir is not None
-    path = Path(run_dir) if resuming else make_run_dir(out_root, name or prep.preset.name)
-    if not resuming:
-        write_atomic(path / CONFIG, dump_config(prep.preset, config))
+    path = Path(run_dir) if run_dir is not None else None
+    lock = lock_run_dir(path) if path is not None else None
+    try:
+        if path is not None:
+            remove_stale_temps(path)
+        try:
+            task = prep.preset.spec.load_task()(config, device)
+        except TuidlError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the run fails, the program does not
+            path = path or _new_run_dir(prep, out_root, name)
+            return _failed_to_start(prep, path, device, e, sinks)
+        if path is None:
+            path = _new_run_dir(prep, out_root, name)
+            lock = lock_run_dir(path)
+        return _train(prep, task, path, run_dir is not None, sinks, control)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _new_run_dir(prep: Prepared, out_root: str, name: str | None) -> Path:
+    path = make_run_dir(out_root, name or prep.preset.name)
+    write_atomic(path / CONFIG, dump_config(prep.preset, prep.config))
+    return path
+
+
+def _train(prep: Prepared, task, path: Path, resuming: bool,
+           sinks: Iterable[Callable[[Event], None]], control) -> Summary:
+    from tuidl.engine.loop import Engine
+    from tuidl.engine.signals import stop_on_signals
+    from tuidl.sinks.exports import CsvSink
+    from tuidl.sinks.jsonl import JsonlSink
+
     jsonl, tables = JsonlSink(path / EVENTS), CsvSink(path)
     emitters = [jsonl, tables, *sinks]
 
@@ -69,21 +106,58 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
         for sink in emitters:
             sink(event)
 
-    engine = Engine(task, config, emit, preset=prep.preset.name, run_dir=str(path),
-                    control=control, checkpoint_path=str(path / CHECKPOINT),
-                    resume_from=str(path / CHECKPOINT) if resuming else None)
+    checkpoint = path / CHECKPOINT
+    engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(path),
+                    control=control, checkpoint_path=str(checkpoint),
+                    resume_from=str(checkpoint) if resuming else None)
     try:
-        summary = engine.run()
+        with stop_on_signals(control):
+            summary = engine.run()
     finally:
         jsonl.close()
         tables.close()
     write_summary(path, summary.public())
     error = engine.error_traceback
-    if summary.status != "failed":
-        try:  # weights, word vectors, samples: formats other tools read
+    try:  # weights, word vectors, samples: formats other tools read
+        if summary.status == "diverged" and checkpoint.is_file():
+            _load_models(task, checkpoint)  # the last finite weights, not the NaN ones
+        if summary.status not in ("failed", "diverged") or (
+                summary.status == "diverged" and checkpoint.is_file()):
             task.export(path)
-        except Exception:  # the run stands; what failed to export is in error.log
-            error = "export failed:\n" + traceback.format_exc()
+    except Exception:  # the run stands; what failed to export is in error.log
+        error = "export failed:\n" + traceback.format_exc()
     if error:
         write_atomic(path / "error.log", error)
+    return summary
+
+
+def _load_models(task, checkpoint: Path) -> None:
+    from tuidl.engine.checkpoint import load_checkpoint
+    state = load_checkpoint(str(checkpoint), task.device)
+    for name, model in task.models.items():
+        model.load_state_dict(state["models"][name])
+
+
+def _failed_to_start(prep: Prepared, path: Path, device, error: Exception,
+                     sinks: Iterable[Callable[[Event], None]]) -> Summary:
+    """The task could not be built: a run directory that says so (status failed, the message,
+    error.log with the traceback), the same way a failure during training is recorded."""
+    from tuidl.engine.faults import is_out_of_memory, out_of_memory_message
+    from tuidl.events import Status
+    from tuidl.sinks.jsonl import JsonlSink
+    message = f"{type(error).__name__}: {error}"
+    if is_out_of_memory(error):
+        message = out_of_memory_message(error, device, int(prep.config.get("batch_size", 1)))
+    summary = Summary(preset=prep.preset.name, status="failed", device=str(device),
+                      run_dir=str(path), message=message,
+                      epochs=0, steps=0, seconds=0.0, metrics={})
+    jsonl = JsonlSink(path / EVENTS)
+    try:
+        for event in (Status(status="failed", message=message), summary):
+            for sink in (jsonl, *sinks):
+                sink(event)
+    finally:
+        jsonl.close()
+    write_summary(path, summary.public())
+    write_atomic(path / "error.log", traceback.format_exc())
     return summary

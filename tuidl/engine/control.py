@@ -19,6 +19,8 @@ class Control:
         self.resume.set()
         self.wake = make_event()
         self.export = make_event()
+        self._signal = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
+        self.pause_on_divergence = False  # a front end: go back to the last checkpoint, pause
         self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
 
@@ -47,6 +49,15 @@ class Control:
         self.stop.set()
         self.resume.set()
         self.wake.set()
+
+    @property
+    def stop_signal(self) -> int:
+        """The signal that asked for the stop (0: none), in whichever process received it."""
+        return self._signal.value
+
+    @stop_signal.setter
+    def stop_signal(self, signum: int) -> None:
+        self._signal.value = signum
 
     @property
     def paused(self) -> bool:

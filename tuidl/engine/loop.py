@@ -16,9 +16,12 @@ import torch
 
 from tuidl.diagnose import Diagnoser
 from tuidl.engine.activations import ActivationProbe
-from tuidl.engine.checkpoint import load_checkpoint, save_checkpoint
+from tuidl.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from tuidl.engine.control import Control
+from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memory,
+                                 out_of_memory_message)
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
+from tuidl.engine.signals import signal_name
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           Exported, GradStats, RunStart, Scalars, Status, Summary, TaskView,
                           TimeGrads)
@@ -72,6 +75,14 @@ class Engine:
         self.gen = torch.Generator(device=task.device)
         self.gen.manual_seed(int(config.get("seed", 0)))
         self.step = self.epoch = 0
+        self.batch = 0  # the next batch of the epoch (a checkpoint mid-epoch resumes there)
+        self.perm_state = self.gen.get_state()  # what drew this epoch's order
+        self.sums: dict[str, torch.Tensor] = {}  # output sums of this log interval
+        self.count = 0
+        self.epoch_sums: dict[str, torch.Tensor] = {}  # and of this epoch
+        self.epoch_count = 0
+        self.window: list[dict[str, torch.Tensor]] = []  # outputs since the last log
+        self.diverged_at: int | None = None
         self.best_val, self.bad_evals = math.inf, 0
         self.metrics: dict[str, float] = {}
         self.error_traceback = ""
@@ -104,18 +115,20 @@ class Engine:
     def run(self) -> Summary:
         t0 = time.perf_counter()
         if self.resume_from:
-            self._restore(self.resume_from)
+            restore(self, load_checkpoint(self.resume_from, self.task.device), self.resume_from)
         self._run_start()
         self._emit(Status, status="running")
         status, message = "completed", ""
         try:
             status, message = self._train()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a second Ctrl+C: the last checkpoint stands
             status, message = "stopped", "interrupted"
         except Exception as e:  # the run fails, the program does not
             status, message = "failed", f"{type(e).__name__}: {e}"
+            if is_out_of_memory(e):
+                message = out_of_memory_message(e, self.task.device, self.task.batch_size)
             self.error_traceback = traceback.format_exc()
-        finish = self.task.finish(self.metrics) if status != "failed" else None
+        finish = self.task.finish(self.metrics) if status not in ("failed", "diverged") else None
         metrics = dict(self.metrics)
         if finish:
             metrics.update(finish.metrics)
@@ -131,37 +144,87 @@ class Engine:
         return summary
 
     def _train(self) -> tuple[str, str]:
+        """Train to the end; a divergence under a front end that asked for it goes back to
+        the last finite checkpoint and pauses there instead of ending the run."""
+        while True:
+            status, message = self._epochs()
+            if status != "diverged" or not self._back_to_checkpoint(message):
+                return status, message
+
+    def _epochs(self) -> tuple[str, str]:
         task, dev = self.task, self.task.device
-        sums: dict[str, torch.Tensor] = {}
-        epoch_sums: dict[str, torch.Tensor] = {}
-        count, epoch_count, samples, t_log = 0, 0, 0, time.perf_counter()
+        samples, t_log = 0, time.perf_counter()
         while self.epoch < self.epochs:
+            self.perm_state = self.gen.get_state()  # a checkpoint mid-epoch redraws the order
             perm = torch.randperm(task.n_train, device=dev, generator=self.gen)
-            for b in range(task.steps_per_epoch):
+            for b in range(self.batch, task.steps_per_epoch):
+                self.batch = b
                 if not self._wait_if_paused():
-                    return "stopped", "stopped by user"
+                    return self._stopped()
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
                 log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
                 self.updater.capture = log_now and self.diagnostics
                 out = task.train_step(idx, self.updater)
+                sums, epoch_sums = self.sums, self.epoch_sums
                 for k, v in out.items():
                     sums[k] = sums[k] + v if k in sums else v.float().clone()
                     epoch_sums[k] = epoch_sums[k] + v if k in epoch_sums else v.float().clone()
-                count, epoch_count = count + 1, epoch_count + 1
+                self.count, self.epoch_count = self.count + 1, self.epoch_count + 1
+                self.window.append(out)
                 samples += task.samples_in(idx)
                 self.step += 1
                 if log_now:
                     now = time.perf_counter()
-                    if not self._log(sums, count, samples / max(now - t_log, 1e-9)):
-                        return "diverged", "loss is not finite (NaN or inf)"
-                    sums, count, samples, t_log = {}, 0, 0, now
+                    if not self._log(self.sums, self.count, samples / max(now - t_log, 1e-9)):
+                        return "diverged", self._divergence("the loss")
+                    self.sums, self.count, samples, t_log = {}, 0, 0, now
+                    self.window = []
+            self.batch = 0
+            self.perm_state = self.gen.get_state()  # what will draw the next epoch's order
             self.epoch += 1
-            train_means = {f"train_{k}": v / epoch_count for k, v in epoch_sums.items()}
-            epoch_sums, epoch_count = {}, 0
+            train_means = {f"train_{k}": v / self.epoch_count for k, v in self.epoch_sums.items()}
+            self.epoch_sums, self.epoch_count = {}, 0
             verdict = self._evaluate(train_means)
             if verdict:
                 return verdict
         return "completed", ""
+
+    def _stopped(self) -> tuple[str, str]:
+        """Stopped between two steps: checkpoint this exact position (unless the weights went
+        non-finite since the last log: then it is a divergence and the last checkpoint stays)."""
+        if first_bad_step(self.window, self.step) is not None:
+            return "diverged", self._divergence("the loss")
+        if self.checkpoint_path:
+            save_checkpoint(self.checkpoint_path, self)
+        signum = getattr(self.control, "stop_signal", 0)
+        why = f"stopped by {signal_name(signum)}" if signum else "stopped by user"
+        return "stopped", why + (f"; resume with: tuidl run --resume {self.run_dir}"
+                                 if self.run_dir and self.checkpoint_path else "")
+
+    def _divergence(self, what: str) -> str:
+        """One line: the first non-finite step, the first non-finite layer and a remedy."""
+        step = first_bad_step(self.window, self.step) or self.step
+        layer = first_bad_layer(self.task.models)
+        self.diverged_at = step
+        remedy = self.diagnoser.remedy("diverged")
+        where = f" (first non-finite layer: {layer})" if layer else ""
+        return f"{what} went NaN/inf at step {step}{where}; {remedy}"
+
+    def _back_to_checkpoint(self, message: str) -> bool:
+        """Under a front end that pauses on divergence: reload the last finite checkpoint and
+        pause there, saying why. False when there is none (the run ends as diverged)."""
+        c = self.control
+        if not (getattr(c, "pause_on_divergence", False) and self.checkpoint_path
+                and Path(self.checkpoint_path).is_file()) or c.stop.is_set():
+            return False
+        restore(self, load_checkpoint(self.checkpoint_path, self.task.device),
+                self.checkpoint_path)
+        self.window = []
+        c.pause()
+        self.paused = True
+        self._emit(Status, status="paused", message=f"diverged: {message}; back at step "
+                   f"{self.step}, the last finite checkpoint: change lr ([ ]) and resume")
+        return True
 
     def _wait_if_paused(self) -> bool:
         c = self.control
@@ -263,7 +326,7 @@ class Engine:
         if ev.view is not None:
             self._emit(TaskView, kind=ev.view[0], data=ev.view[1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
-            return "diverged", "metrics are not finite (NaN or inf)"
+            return "diverged", self._divergence("the evaluation metrics")
         val = metrics.get("val_loss")
         if val is not None and val < self.best_val:
             self.best_val, self.bad_evals = val, 0
@@ -281,15 +344,3 @@ class Engine:
             save_checkpoint(self.checkpoint_path, self)
             self.saved_at = now
         return stop
-
-    def _restore(self, path: str) -> None:
-        state = load_checkpoint(path, self.task.device)
-        for name, model in self.task.models.items():
-            model.load_state_dict(state["models"][name])
-        for name, opt in self.task.optimizers.items():
-            opt.load_state_dict(state["optimizers"][name])
-        self.step, self.epoch = state["step"], state["epoch"]
-        self.best_val, self.bad_evals = state["best_val"], state["bad_evals"]
-        self.metrics = state.get("metrics", {})
-        self.gen.set_state(state["generator"].cpu())
-        torch.set_rng_state(state["torch_rng"].cpu())

@@ -34,7 +34,8 @@ class CsvSink:
         if isinstance(event, EvalMetrics):
             self._metrics(event)
         elif isinstance(event, Confusion):
-            write_atomic(self.run_dir / CONFUSION, confusion_csv(event.labels, event.matrix))
+            write_atomic(self.run_dir / CONFUSION, confusion_csv(event.labels, event.matrix),
+                         durable=False)
 
     def _metrics(self, event: EvalMetrics) -> None:
         path = self.run_dir / METRICS

@@ -1,7 +1,8 @@
 """Append events to `events.jsonl`, one JSON object per line, flushed as they come.
 
 A reader (`tuidl watch`) can follow the file while the run writes it; a crash loses at most the
-line being written.
+line being written. A resumed run first cuts such a torn last line off, so what it appends
+starts on a line of its own; readers skip any line that does not parse.
 """
 from __future__ import annotations
 
@@ -12,8 +13,32 @@ from typing import Iterator
 from tuidl.events import Event, event_from_dict
 
 
+def cut_torn_tail(path: Path) -> None:
+    """Truncate a file to its last complete line (a killed writer may leave half a line)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as f:
+        f.seek(-1, 2)
+        if f.read(1) == b"\n":
+            return
+        size = f.seek(0, 2)
+        block = 1 << 16
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            f.seek(start)
+            chunk = f.read(end - start)
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                f.truncate(start + i + 1)
+                return
+            end = start
+        f.truncate(0)
+
+
 class JsonlSink:
     def __init__(self, path: Path):
+        cut_torn_tail(path)
         self.file = open(path, "a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
@@ -24,9 +49,17 @@ class JsonlSink:
         self.file.close()
 
 
+def parse_event(line: str) -> Event | None:
+    """One line as an event; None for a torn or foreign line (readers skip it)."""
+    try:
+        return event_from_dict(json.loads(line))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def read_events(path: Path) -> Iterator[Event]:
-    """Every complete event in the file (a partly written last line is skipped)."""
-    with open(path, encoding="utf-8") as f:
+    """Every complete event in the file (a partly written or unreadable line is skipped)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            if line.endswith("\n"):
-                yield event_from_dict(json.loads(line))
+            if line.endswith("\n") and (event := parse_event(line)) is not None:
+                yield event

@@ -5,6 +5,11 @@
         events.jsonl     the event stream, appended and flushed event by event
         summary.json     the final summary (the same object `tuidl run --json` prints)
         checkpoint.pt    model + optimizer state, replaced atomically after each eval
+        .lock            held (flock) by the process writing the run; gone with that process
+
+Files are replaced atomically and durably: written to `<name>.tmp`, fsynced, renamed over the
+old one, and the folder fsynced. A temp file left by a killed process is removed when the run
+resumes.
 """
 from __future__ import annotations
 
@@ -14,13 +19,26 @@ import re
 import time
 from pathlib import Path
 
+from tuidl.config import TuidlError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs are not locked
+    fcntl = None
+
 CONFIG, EVENTS, SUMMARY, CHECKPOINT = "config.toml", "events.jsonl", "summary.json", "checkpoint.pt"
 
 
 def make_run_dir(root: str | os.PathLike, preset: str) -> Path:
     """A new, unique directory; mkdir without exist_ok makes it safe against concurrent runs."""
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as e:
+        raise TuidlError(f"{root}: cannot hold run directories ({e.strerror or e}); pick "
+                         "another folder with --out") from None
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", preset).strip("-") or "run"
     base = f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
     for n in range(1, 10_000):
@@ -30,13 +48,86 @@ def make_run_dir(root: str | os.PathLike, preset: str) -> Path:
             return path
         except FileExistsError:
             continue
+        except OSError as e:
+            raise TuidlError(f"{root}: cannot create a run directory ({e.strerror}); pick "
+                             "another folder with --out") from None
     raise RuntimeError(f"could not create a unique run directory under {root}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_durably(tmp: Path, path: Path) -> None:
+    """Rename a fully written, fsynced temp file over `path`, then fsync the folder."""
     os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Replace `path` with `text` all at once; `durable` also survives a power loss (fsync),
+    worth its milliseconds for what a resume needs, not for a table rewritten every eval."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
+    if durable:
+        replace_durably(tmp, path)
+    else:
+        os.replace(tmp, path)
+
+
+class RunLock:
+    """An exclusive flock on RUN_DIR/.lock for as long as this process writes the run."""
+
+    def __init__(self, path: Path):
+        self.file = open(path / ".lock", "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.file.seek(0)
+            owner = self.file.read().strip() or "?"
+            self.file.close()
+            raise TuidlError(f"{path}: another tuidl process (pid {owner}) is writing this run; "
+                             "wait for it to end or stop it first") from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(str(os.getpid()))
+        self.file.flush()
+
+    def release(self) -> None:
+        if not self.file.closed:
+            fcntl.flock(self.file, fcntl.LOCK_UN)
+            self.file.close()
+
+
+class _NoLock:
+    def release(self) -> None:
+        pass
+
+
+def lock_run_dir(path: Path) -> RunLock | _NoLock:
+    if not path.is_dir():
+        raise TuidlError(f"{path}: no such run directory")
+    return RunLock(path) if fcntl is not None else _NoLock()
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Temp files of writes that a killed process never finished (the real files are intact)."""
+    for tmp in path.glob("*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def write_summary(run_dir: Path, summary: dict) -> None:

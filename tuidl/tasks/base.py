@@ -63,6 +63,13 @@ class Task:
         from tuidl.sinks.exports import save_weights
         save_weights(self.models, run_dir)
 
+    def checkpoint_state(self) -> dict[str, Any]:
+        """What a checkpoint must keep beyond models and optimizers (e.g. an lr schedule)."""
+        return {}
+
+    def restore_checkpoint_state(self, state: dict[str, Any]) -> None:
+        pass
+
     def samples_in(self, idx: torch.Tensor) -> int:
         """How many `unit`s a step on `idx` processes (for throughput)."""
         return len(idx)

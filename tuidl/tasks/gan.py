@@ -53,7 +53,8 @@ class GANTask(Task):
         self.real_eval = t.sample(n, gen)
         self.last: dict[str, float] = {}
         # Linear lr decay to lr_end x the start over the run. The step count lives in a buffer
-        # of G, so a checkpoint keeps it; it is read back (one sync) at the first step.
+        # of G (counted on the device, no sync), so a checkpoint keeps it; it is read back
+        # (one sync) at the first step.
         self.base_lr = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
         self.total_steps = int(c["epochs"]) * int(c["steps_per_epoch"])
         self.G.register_buffer("steps_done", torch.zeros((), dtype=torch.long, device=device))
@@ -125,6 +126,13 @@ class GANTask(Task):
                 for group in opt.param_groups:
                     group["lr"] = self.base_lr[name] * frac
         self.steps_done += 1
+        self.G.steps_done.add_(1)
+
+    def checkpoint_state(self) -> dict:
+        return {"base_lr": dict(self.base_lr)}
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.base_lr.update(state.get("base_lr", {}))
 
     def set_lr(self, lr: float) -> None:
         """A new lr from the front end: the new start of both schedules."""
@@ -146,8 +154,6 @@ class GANTask(Task):
         return out
 
     def evaluate(self) -> Evaluation:
-        if self.steps_done is not None:
-            self.G.steps_done.fill_(self.steps_done)
         fake = self.generate()
         d_real, d_fake = self.disc(self.real_eval), self.disc(fake)
         scores = self.target.scores(fake, self.real_eval)
