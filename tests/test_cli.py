@@ -71,8 +71,8 @@ def _modules_after(code: str) -> set[str]:
 
 def test_help_and_list_do_not_import_torch():
     for argv in (["--help"], ["list"], ["show", "mlp"]):
-        code = f"import sys; sys.argv=['tuidl', *{argv!r}]\nfrom tuidl.cli import app\n" \
-               "try:\n    app()\nexcept SystemExit:\n    pass"
+        code = f"import sys; sys.argv=['tuidl', *{argv!r}]\nfrom tuidl.cli import main\n" \
+               "try:\n    main()\nexcept SystemExit:\n    pass"  # the console script's path
         mods = _modules_after(code)
         assert "torch" not in mods, argv
         assert "textual" not in mods, argv

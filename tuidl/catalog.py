@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tuidl.config import ConfigError, _did_you_mean, resolve
-from tuidl.specs import Family, get_family
+from tuidl.config import ConfigError, _did_you_mean, _show, resolve, show_path
+from tuidl.specs import FAMILY_NAMES, Family, get_family
 
 
 @dataclass(frozen=True)
@@ -55,28 +55,54 @@ def load_preset(ref: str) -> Preset:
     """A built-in preset by name, or a preset file by path."""
     path = Path(ref)
     if ref.endswith(".toml") or path.is_file():
-        if not path.is_file():
-            raise ConfigError(f"preset file not found: {ref}")
-        return _parse(path.read_text(encoding="utf-8"), path.stem, str(path))
+        return _parse(_read(path, show_path(ref)), path.stem, str(path))
     resource = builtin_dir() / f"{ref}.toml"
-    if not resource.is_file():
+    if "/" in ref or "\\" in ref or not resource.is_file():  # names only, no paths out
+        if ref and path.is_dir():
+            raise ConfigError(_is_dir(show_path(ref), path))
         hint = _did_you_mean(ref, builtin_names())
-        raise ConfigError(f"unknown preset {ref!r}{hint}; `tuidl list` shows them all")
+        raise ConfigError(f"unknown preset {_show(ref)}{hint}; `tuidl list` shows them all")
     return _parse(resource.read_text(encoding="utf-8"), ref, None)
 
 
+def _read(path: Path, shown: str) -> str:
+    """A preset file's text; a missing, unreadable or non-UTF-8 file is a ConfigError."""
+    if path.is_dir():
+        raise ConfigError(_is_dir(shown, path))
+    if not path.is_file():
+        raise ConfigError(f"preset file not found: {shown}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{shown}: not UTF-8 text (byte {e.start}); save the preset as "
+                          "UTF-8") from None
+    except OSError as e:
+        raise ConfigError(f"{shown}: cannot read it ({e.strerror or e}); check its "
+                          "permissions") from None
+
+
+def _is_dir(shown: str, path: Path) -> str:
+    if (path / "config.toml").is_file():  # a run directory: its config.toml is a preset
+        return (f"{shown}: is a run directory, not a preset; continue it with "
+                f"`tuidl run --resume {shown}` or give {shown}/config.toml")
+    return f"{shown}: is a directory, not a preset file; give a .toml file or a preset name"
+
+
 def _parse(text: str, name: str, path: str | None) -> Preset:
-    where = path or f"preset {name}"
+    where = show_path(path) if path else f"preset {name}"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{where}: invalid TOML: {e}") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise ConfigError(f"{where}: invalid TOML: a number is too long to read") from None
     unknown = set(data) - {"family", "about", "name", "params"}
     if unknown:
-        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} "
+        raise ConfigError(f"{where}: unknown key {_show(sorted(unknown)[0])} "
                           "(expected family, about, name and a [params] table)")
     if "family" not in data:
-        raise ConfigError(f"{where}: missing 'family'")
+        raise ConfigError(f"{where}: missing 'family'; add a line like family = \"mlp\" "
+                          f"(families: {', '.join(FAMILY_NAMES)})")
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: [params] must be a table")

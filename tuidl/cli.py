@@ -7,7 +7,10 @@ bad value, missing file) is one line on stderr and exit code 2, never a tracebac
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -17,6 +20,11 @@ from rich.table import Table
 from tuidl import __version__
 from tuidl.config import TuidlError
 
+try:  # Typer >= 0.20 carries its own copy of click
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older Typer on top of click
+    from click import exceptions as _click_errors
+
 app = typer.Typer(
     help="Terminal deep-learning trainer and visualizer: watch the classic lessons happen.",
     invoke_without_command=True, add_completion=False, pretty_exceptions_enable=False,
@@ -25,11 +33,43 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_CODES = {"completed": 0, "diverged": 0, "stopped": 130, "failed": 1}
+ABORTS = (typer.Abort, getattr(_click_errors, "Abort", typer.Abort))
 
 
 def fail(message: str) -> None:
-    err.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    say_error(message)
     raise typer.Exit(2)
+
+
+def say_error(message: str) -> None:
+    """`error: <message>` on stderr, one line whatever the message holds."""
+    line = " ".join(str(message).splitlines())
+    err.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def check_out_dir(out_dir: str) -> None:
+    """--out must be a folder tuidl can create run directories in, or one it can create.
+
+    Checked before anything loads, so a bad --out costs nothing and leaves nothing behind: the
+    nearest existing folder on the way is tried with a throwaway directory, which catches
+    read-only disks and /proc-like trees that permission bits alone do not show.
+    """
+    shown = out_dir if out_dir.isprintable() and out_dir.strip() else repr(out_dir)
+    if not out_dir.strip() or "\0" in out_dir:
+        fail(f"--out {shown}: not a usable folder name; give a folder for the run directories")
+    path = Path(out_dir)
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        where = "is" if probe == path else f"is under {probe}, which is"
+        fail(f"--out {shown}: {where} not a directory; give a folder for the run directories")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".tuidl-check-", dir=probe))
+    except OSError as e:
+        where = "in it" if probe == path else f"in {probe}"
+        fail(f"--out {shown}: cannot create folders {where} ({e.strerror or e}); give a "
+             "writable folder")
 
 
 def _version(value: bool) -> None:
@@ -52,9 +92,12 @@ def main_callback(
 def _open_app(**kw) -> None:
     from tuidl.ui.app import create_app
     try:
-        create_app(**kw).run()
+        app_ = create_app(**kw)
+        app_.run()
     except TuidlError as e:
         fail(str(e))
+    if app_.return_code:  # e.g. 128 + 15 after a SIGTERM stopped it and its runs cleanly
+        raise typer.Exit(app_.return_code)
 
 
 @app.command("ui")
@@ -69,6 +112,7 @@ def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
             load_preset(preset)
         except TuidlError as e:
             fail(str(e))
+    check_out_dir(out_dir)
     _open_app(preset=preset, out_root=out_dir)
 
 
@@ -144,19 +188,30 @@ def run_cmd(
         help="Continue a run from its directory (with --epochs N to train longer).")] = None,
 ) -> None:
     """Train a preset headless: progress on stderr, a run directory, a summary."""
+    if resume is not None and preset is not None:
+        fail("give a PRESET or --resume RUN_DIR, not both (the run directory's config.toml "
+             "is its preset; change it with --set)")
+    if resume is None and preset is None:
+        fail("run needs a PRESET (see `tuidl list`) or --resume RUN_DIR")
+    if resume is not None and seed is not None:
+        fail("--seed starts a new run; a resumed run goes on with its own random state "
+             "(leave out --seed)")
+    if resume is None:
+        check_out_dir(out_dir)
     from tuidl.runner import execute, prepare, resume_prepared
     try:
-        if resume:
+        if resume is not None:
             prep = resume_prepared(resume, set_ or [], epochs=epochs, device=device)
-        elif preset is None:
-            fail("run needs a PRESET (see `tuidl list`) or --resume RUN_DIR")
         else:
             prep = prepare(preset, set_ or [], epochs=epochs, device=device, seed=seed)
         sinks = []
         if not as_json and not quiet:
             from tuidl.sinks.console import ConsoleProgress
             sinks.append(ConsoleProgress(err))
-        summary = execute(prep, out_root=out_dir, run_dir=resume, sinks=sinks)
+        from tuidl.engine.control import Control
+        control = Control()
+        summary = execute(prep, out_root=out_dir, run_dir=resume, sinks=sinks,
+                          control=control)
     except TuidlError as e:
         fail(str(e))
     if as_json:
@@ -168,6 +223,8 @@ def run_cmd(
             line += f"\n{summary.message}"
         out.print(line, highlight=False, markup=False)
         out.print(f"run directory: {summary.run_dir}", highlight=False, markup=False)
+    if summary.status == "stopped" and control.stop_signal:
+        raise typer.Exit(128 + control.stop_signal)  # the shell's convention: 130 SIGINT …
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
 
 
@@ -186,6 +243,7 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result.")] = False,
 ) -> None:
     """Train a preset once per combination of --vary values and compare them in a table."""
+    check_out_dir(out_dir)
     from tuidl.compare import plan, primary_metric, run_all
     try:
         variants = plan(preset, vary, set_ or [], epochs=epochs, device=device, seed=seed)
@@ -223,10 +281,27 @@ def _num(x) -> str:
 
 
 def main() -> None:
+    """The `tuidl` console script: every bad input is one `error:` line and exit code 2.
+
+    Typer runs with standalone_mode=False so that click's usage errors (an unknown option, a
+    missing argument, `--epochs abc`) come here instead of printing click's four-line box.
+    """
     try:
-        app()
+        code = app(prog_name="tuidl", standalone_mode=False)
+    except _click_errors.UsageError as e:
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "tuidl"
+        say_error(f"{e.format_message().rstrip('.')}; see {where} --help")
+        code = 2
+    except ABORTS:  # Ctrl+C or end of input at a prompt
+        say_error("aborted")
+        code = 130
+    except _click_errors.ClickException as e:
+        say_error(e.format_message())
+        code = 2
     except KeyboardInterrupt:  # pragma: no cover - interactive only
-        sys.exit(130)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,12 +68,13 @@ class Param:
                 return True
             if low in ("false", "0", "no", "off"):
                 return False
-            raise ConfigError(f"{self.name}: expected true or false, got {raw!r}")
+            raise ConfigError(f"{self.name}: expected true or false, got {_show(raw)}")
         if self.type in (int, float):
             try:
                 value = int(raw) if self.type is int else float(raw)
-            except ValueError:
-                raise ConfigError(f"{self.name}: expected {self.type_name}, got {raw!r}") from None
+            except ValueError:  # also a number of more than 4300 digits
+                raise ConfigError(
+                    f"{self.name}: expected {self.type_name}, got {_show(raw)}") from None
             return self.validate(value)
         return self.validate(raw)
 
@@ -82,47 +83,50 @@ class Param:
         name = self.name
         if self.type is bool:
             if not isinstance(value, bool):
-                raise ConfigError(f"{name}: expected true or false, got {value!r}")
+                raise ConfigError(f"{name}: expected true or false, got {_show(value)}")
             return value
         if self.type is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)
                 else:
-                    raise ConfigError(f"{name}: expected int, got {value!r}")
+                    raise ConfigError(f"{name}: expected int, got {_show(value)}")
         elif self.type is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{name}: expected float, got {value!r}")
-            value = float(value)
+                raise ConfigError(f"{name}: expected float, got {_show(value)}")
+            try:
+                value = float(value)
+            except OverflowError:  # an int too large for a float (TOML ints are unbounded)
+                value = math.inf if value > 0 else -math.inf
             if not math.isfinite(value):
-                raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+                raise ConfigError(f"{name}: expected a finite number, got {_show(value)}")
         elif self.type == "ints":
             return self._validate_ints(value)
         elif not isinstance(value, str):
-            raise ConfigError(f"{name}: expected text, got {value!r}")
+            raise ConfigError(f"{name}: expected text, got {_show(value)}")
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
-            raise ConfigError(f"{name}: {value!r} is not valid ({self.help})")
+            raise ConfigError(f"{name}: {_show(value)} is not valid ({self.help})")
         if self.files and isinstance(value, str) and (
                 value.lower().endswith(self.files)
                 or (DIRS in self.files and os.path.isdir(value))):
             return value  # a file or folder: read (and checked) when the run starts
         if self.files and self.choices is not None and value not in self.choices and (
                 "/" in value or os.sep in value) and not os.path.exists(value):
-            raise ConfigError(f"{name}: {value}: no such file or folder")
+            raise ConfigError(f"{name}: {show_path(value)}: no such file or folder")
         if self.choices is not None and value not in self.choices:
             hint = _did_you_mean(str(value), self.choices)
             kinds = [e for e in self.files if e != DIRS]
             files = (f", or a {' / '.join(kinds)} file" if kinds else "") + (
                 (" or a folder of them" if kinds else ", or a folder") if DIRS in self.files
                 else "")
-            raise ConfigError(f"{name}: {value!r} is not one of "
+            raise ConfigError(f"{name}: {_show(value)} is not one of "
                               f"{', '.join(self.choices)}{files}{hint}")
         if self.type in (int, float):
             too_low = self.min is not None and (
                 value < self.min if self.min_inclusive else value <= self.min)
             too_high = self.max is not None and value > self.max
             if too_low or too_high:
-                raise ConfigError(f"{name}: {value!r} is out of range {self.range_text}")
+                raise ConfigError(f"{name}: {_show(value)} is out of range {self.range_text}")
         return value
 
     def _validate_ints(self, value: Any) -> str:
@@ -133,21 +137,39 @@ class Param:
         elif isinstance(value, str):
             parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
         else:
-            raise ConfigError(f"{self.name}: expected a list of ints like '16,16', got {value!r}")
+            raise ConfigError(
+                f"{self.name}: expected a list of ints like '16,16', got {_show(value)}")
         try:
             ints = [int(p) for p in parts]
         except ValueError:
             raise ConfigError(
-                f"{self.name}: expected a list of ints like '16,16', got {value!r}") from None
+                f"{self.name}: expected a list of ints like '16,16', got {_show(value)}") from None
         if not ints and self.min:
             raise ConfigError(f"{self.name}: needs at least one value")
         if any(i < 1 or i > 4096 for i in ints):
-            raise ConfigError(f"{self.name}: each value must be in 1..4096, got {value!r}")
+            raise ConfigError(f"{self.name}: each value must be in 1..4096, got {_show(value)}")
         return ",".join(str(i) for i in ints)
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+SHOWN = 300  # longest value a message repeats in full (a path fits)
+
+
+def _show(value: Any) -> str:
+    """A value as a message quotes it: its repr (escapes keep it on one line), cut short."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        text = "a number too large"
+    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+
+
+def show_path(path: str) -> str:
+    """A path as a message names it: in full, escaped only where it would break the line."""
+    return path if path.isprintable() else repr(path)
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -175,13 +197,13 @@ def resolve(params: list[Param], values: dict[str, Any],
 
 def _param(by_name: dict[str, Param], key: str) -> Param:
     if key not in by_name:
-        hint = _did_you_mean(key, by_name)
-        raise ConfigError(f"unknown hyperparameter {key!r}{hint}")
+        hint = _did_you_mean(key, by_name) or "; `tuidl show PRESET` lists them"
+        raise ConfigError(f"unknown hyperparameter {_show(key)}{hint}")
     return by_name[key]
 
 
 def _split_override(item: str) -> tuple[str, str]:
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set expects key=value, got {item!r}")
+        raise ConfigError(f"--set expects key=value, got {_show(item)}")
     return key.strip(), raw

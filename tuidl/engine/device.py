@@ -17,13 +17,18 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise TuidlError(f"device {name!r} requested but CUDA is not available here")
+            raise TuidlError(f"device {name!r} requested but CUDA is not available here; "
+                             "use --device cpu or auto")
         index = int(name.split(":")[1]) if ":" in name else 0
-        if index >= torch.cuda.device_count():
-            raise TuidlError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s)")
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise TuidlError(f"device {name!r}: only {count} CUDA device(s) here; use "
+                             f"--device cuda:0{f'..cuda:{count - 1}' if count > 1 else ''}, "
+                             "cpu or auto")
     if name == "mps" and not (getattr(torch.backends, "mps", None)
                               and torch.backends.mps.is_available()):
-        raise TuidlError("device 'mps' requested but MPS is not available here")
+        raise TuidlError("device 'mps' requested but MPS is not available here; "
+                         "use --device cpu or auto")
     return torch.device(name)
 
 
