@@ -4,10 +4,16 @@
 """
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -21,19 +27,32 @@ from tuidl.ui.screens.picker import PickerScreen
 from tuidl.ui.screens.training import TrainingScreen
 
 MIN_W, MIN_H = 80, 24
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")  # kill, or the terminal went away (an SSH session drops)
+
+
+def too_small(size: Size) -> bool:
+    return size.width < MIN_W or size.height < MIN_H
 
 
 class TooSmall(ModalScreen):
+    def __init__(self, size: Size, **kw):
+        super().__init__(**kw)
+        self.terminal = size
+
     def compose(self):
         yield Static(id="too-small")
 
     def on_mount(self) -> None:
-        self.on_resize()
+        self.show(self.terminal)
 
-    def on_resize(self, event=None) -> None:
-        w, h = self.app.size
+    def on_resize(self, event) -> None:
+        self.show(event.size)
+
+    def show(self, size: Size) -> None:
+        self.terminal = size
         self.query_one("#too-small", Static).update(
-            f"enlarge the terminal\n\ntuidl needs at least {MIN_W}×{MIN_H}; this one is {w}×{h}")
+            f"enlarge the terminal\n\ntuidl needs at least {MIN_W}×{MIN_H}; "
+            f"this one is {size.width}×{size.height}")
 
 
 class TuidlApp(App):
@@ -50,8 +69,10 @@ class TuidlApp(App):
         self.source = source
         self.compare_dirs = compare
         self.session_states: list = []  # RunStates of the runs started or watched here
+        self.stop_signals: dict = {}  # signal -> the handler before this app's, while it runs
 
     def on_mount(self) -> None:
+        self._handle_stop_signals()
         if self.compare_dirs:
             self.push_screen(CompareScreen(expand(self.compare_dirs)))
         elif self.source is not None:  # tests and `watch` hand in a ready source
@@ -62,18 +83,67 @@ class TuidlApp(App):
             self.push_screen(PickerScreen())
             if self.initial_preset:
                 self.open_form(load_preset(self.initial_preset))
-        self._check_size()
+        self._check_size(self.size)
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event) -> None:
+        # runs before App._on_resize stores the new size: self.size is still the old one here
+        self._check_size(event.size)
 
-    def _check_size(self) -> None:
-        small = self.size.width < MIN_W or self.size.height < MIN_H
+    def _check_size(self, size: Size) -> None:
+        small = too_small(size)
         showing = isinstance(self.screen, TooSmall)
         if small and not showing:
-            self.push_screen(TooSmall())
+            self.push_screen(TooSmall(size))
         elif not small and showing:
             self.pop_screen()
+
+    # -- signals ------------------------------------------------------------------------------
+    def _handle_stop_signals(self) -> None:
+        """SIGTERM and SIGHUP stop the live runs cleanly (each writes its summary as
+        'stopped'), then the app exits, instead of dying with a run orphaned in its child."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # handlers can only be installed from the main thread
+        self.signal_loop = asyncio.get_running_loop()
+        for name in STOP_SIGNALS:
+            if (signum := getattr(signal, name, None)) is not None:
+                self.stop_signals[signum] = signal.signal(signum, self._on_stop_signal)
+
+    def _on_stop_signal(self, signum: int, frame) -> None:
+        if self._terminal_gone():
+            # hung up: there is no screen to restore and Textual's own shutdown would wait
+            # forever on its writes, so wait for the runs' summaries here and leave at once
+            for run in self.live_runs():
+                run.close()
+            os._exit(128 + signum)
+        self.signal_loop.call_soon_threadsafe(self.stop_on_signal, signum)
+
+    def _terminal_gone(self) -> bool:
+        if self.is_headless:
+            return False
+        try:
+            import termios
+        except ImportError:  # not POSIX: no hang-up to tell apart
+            return False
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno())  # EIO once the terminal hung up
+        except (termios.error, OSError, ValueError, AttributeError):
+            return True
+        return False
+
+    def stop_on_signal(self, signum: int) -> None:
+        for run in self.live_runs():
+            run.control.request_stop()
+        # leaving unmounts the training screens, whose LiveRun.close waits for each summary
+        self.exit(return_code=128 + signum)
+
+    def live_runs(self) -> list[LiveRun]:
+        return [s.source for s in list(self.screen_stack)
+                if isinstance(s, TrainingScreen) and isinstance(s.source, LiveRun)]
+
+    def on_unmount(self) -> None:
+        for signum, previous in self.stop_signals.items():
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        self.stop_signals = {}
 
     # -- navigation ---------------------------------------------------------------------------
     def open_form(self, preset: Preset, values: dict | None = None) -> None:

@@ -6,12 +6,15 @@ step and the engine never waits for the UI.
 """
 from __future__ import annotations
 
-import json
 import os
 import queue
+import signal
+import threading
+import time
 from pathlib import Path
 
-from tuidl.events import Event, event_from_dict
+from tuidl.events import Event
+from tuidl.sinks.jsonl import parse_event
 from tuidl.sinks.rundir import EVENTS
 
 
@@ -28,7 +31,8 @@ class LiveRun(EventSource):
 
     A separate process keeps rendering and training from competing for one interpreter lock.
     Events come back through a multiprocessing queue (a few per `log_every` steps); the run
-    also writes its run directory as `tuidl run` does.
+    also writes its run directory as `tuidl run` does. The child stops the run cleanly (its
+    summary says 'stopped') when this process goes away or sends it SIGTERM or SIGHUP.
     """
 
     def __init__(self, prepared, out_root: str = "runs"):
@@ -37,11 +41,19 @@ class LiveRun(EventSource):
         self.prepared = prepared
         self.queue = ctx.Queue()
         self.control = Control(ctx)
+        # a divergence goes back to the last finite checkpoint and pauses, for the user to
+        # change the learning rate and resume, instead of ending the run
+        self.control.pause_on_divergence = True
         self.process = ctx.Process(target=_train_in_child, name="tuidl-engine", daemon=True,
                                    args=(prepared, out_root, self.queue, self.control))
         self.process.start()
 
     def poll(self) -> list[Event]:
+        if (self.process.exitcode or 0) < 0:
+            # killed by a signal (the out-of-memory killer's SIGKILL): it may have died halfway
+            # through writing an event, and reading that one would wait forever; the run
+            # directory's events.jsonl holds what it wrote
+            return []
         out = []
         while True:
             try:
@@ -53,11 +65,26 @@ class LiveRun(EventSource):
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        """None while the child runs; then its exit code (-N: killed by signal N)."""
+        return self.process.exitcode
+
     def close(self, timeout: float = 10.0) -> None:
+        """Stop the run and wait for the child to write its summary and exit. The queue is
+        drained meanwhile: a child whose last events do not fit the pipe cannot exit."""
         self.control.request_stop()
-        self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.terminate()
+        deadline = time.monotonic() + timeout
+        while self.process.is_alive() and time.monotonic() < deadline:
+            self.poll()
+            self.process.join(0.05)
+        if self.process.is_alive():  # it ignores the stop (stuck in a long step): end it
+            self.process.kill()
+            self.process.join(timeout)
 
 
 def spawn_context():
@@ -69,11 +96,41 @@ def spawn_context():
     return mp.get_context("spawn")
 
 
+PARENT_CHECK_S = 0.5
+
+
+def _stop_when_orphaned(parent: int, events, control) -> None:
+    """The app died (SIGKILL, a crash): nobody reads the queue any more, so stop the run (the
+    engine writes its summary as 'stopped') and do not wait at exit for the queue to drain."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    events.cancel_join_thread()
+    control.request_stop()
+
+
+def _stop_on_signals(control) -> None:
+    """SIGTERM, or SIGHUP when the terminal goes away (it reaches the whole process group):
+    stop the run cleanly; a second one ends the child at once. (While the engine trains,
+    tuidl.engine.signals handles them the same way.)"""
+    def stop(signum, frame):
+        signal.signal(signum, signal.SIG_DFL)
+        control.stop_signal = signum
+        control.request_stop()
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def _train_in_child(prepared, out_root: str, events, control) -> None:
     # The terminal belongs to the app: nothing the child prints may reach it.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    import multiprocessing as mp
+    parent = mp.parent_process()  # its pid, not os.getppid(): the app may be gone already
+    threading.Thread(target=_stop_when_orphaned, name="tuidl-orphan-watch", daemon=True,
+                     args=(parent.pid if parent else os.getppid(), events, control)).start()
+    _stop_on_signals(control)
     from tuidl.config import TuidlError
     from tuidl.events import Status
     from tuidl.runner import execute
@@ -105,4 +162,5 @@ class FileFollower(EventSource):
             self.offset = f.tell()
         self.buffer += chunk
         *lines, self.buffer = self.buffer.split("\n")
-        return [event_from_dict(json.loads(line)) for line in lines if line.strip()]
+        # a line a killed writer tore, or a foreign one, is skipped rather than fatal
+        return [e for line in lines if line.strip() and (e := parse_event(line)) is not None]

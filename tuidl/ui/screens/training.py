@@ -3,7 +3,8 @@ classifiers) and task view, for a live run (with controls) or a followed run dir
 (read-only).
 
 A timer drains the event source at `REFRESH_HZ` and redraws only what changed; the engine
-runs in a child process, so keys are answered while it trains.
+runs in a child process, so keys are answered while it trains. A child that dies without a
+summary (the out-of-memory killer, SIGKILL) turns the run 'failed' here; the app lives on.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuidl.events import Exported
+from tuidl.events import Exported, Status
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
@@ -28,6 +29,7 @@ REFRESH_HZ = 10
 WIDE = 140  # columns from which the task view gets a column of its own
 GRAD_TITLE = "gradient L2 norm per layer"
 NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
+UNFINISHED = ("waiting", "running", "paused")  # a run in these has not said how it ended
 
 
 class TrainingScreen(Screen):
@@ -84,10 +86,10 @@ class TrainingScreen(Screen):
         self.pump()
         self.set_interval(1 / REFRESH_HZ, self.pump)
 
-    def on_resize(self) -> None:
-        self._arrange()
+    def on_resize(self, event) -> None:
+        self._arrange(event.size.width)
 
-    def _arrange(self) -> None:
+    def _arrange(self, width: int | None = None) -> None:
         """Place the panels for the terminal width and the run's family.
 
         Below `WIDE` columns the side column holds the gradient panel over the confusion matrix
@@ -97,7 +99,7 @@ class TrainingScreen(Screen):
         """
         if self.task_view.parent is None:  # not composed yet
             return
-        wide = self.size.width >= WIDE
+        wide = (self.size.width if width is None else width) >= WIDE
         confusion = self.state.has_confusion
         self.set_class(wide, "-wide")
         self.set_class(not confusion, "-no-confusion")
@@ -121,10 +123,16 @@ class TrainingScreen(Screen):
 
     def pump(self) -> None:
         """Fold new events into the state; redraw the widgets if anything changed."""
-        for event in self.source.poll():
+        exitcode = self.source.exitcode if isinstance(self.source, LiveRun) else None
+        for event in self.source.poll():  # after the exit code: all it sent is queued by now
             self.state.apply(event)
             if isinstance(event, Exported):
                 self._exported(event)
+            elif isinstance(event, Status) and event.status == "running" and not event.message:
+                self.state.message = ""  # resumed: why it paused (a divergence) is past
+        if exitcode is not None and not self.state.finished and self.state.status in UNFINISHED:
+            self.state.apply(Status(step=self.state.step, epoch=self.state.epoch, status="failed",
+                                    message=f"the training process exited (code {exitcode})"))
         if self.state.version == self.drawn:
             if self.state.status in ("running", "paused"):
                 self.query_one(RunHeader).refresh()  # the clock moves
@@ -144,6 +152,7 @@ class TrainingScreen(Screen):
             msg = self.query_one("#message", Static)
             msg.update(f"{s.status}: {s.message}" if s.message else "")
             msg.set_class(s.status in ("failed", "diverged"), "-error")
+            msg.set_class(s.status == "paused" and bool(s.message), "-warning")
 
     # -- controls ---------------------------------------------------------------------------
     def _run(self) -> LiveRun | None:
