@@ -2,6 +2,7 @@
 child killed from outside, the app itself killed or hung up on, a run that pauses itself with
 a long message."""
 import json
+import math
 import os
 import signal
 import subprocess
@@ -290,3 +291,31 @@ async def test_a_self_paused_run_shows_its_long_message_at_80x24():
         await pilot.pause(0.2)
         assert str(msg.render()) == "" and not msg.has_class("-warning")
         assert screen.query_one("#panels").region == panels_before
+
+
+async def test_a_live_run_that_diverges_pauses_at_its_checkpoint_and_goes_on(tmp_path):
+    """In the app: blow the learning rate up with ] (presses between two logs compound), the
+    run goes back to its last finite checkpoint and pauses saying why; [ brings lr down and
+    space resumes it."""
+    app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#field-optimizer").value = "sgd"
+        app.screen.query_one("#field-activation").value = "linear"  # nothing saturates
+        app.screen.query_one("#field-lr").value = "0.1"
+        screen = await start(app, pilot, 400)
+        assert await _wait(pilot, lambda: screen.state.epoch >= 3)  # a checkpoint exists
+        for _ in range(24):  # lr x 2^24
+            await pilot.press("right_square_bracket")
+        ok = await _wait(pilot, lambda: screen.state.status == "paused", 30)
+        assert ok, (screen.lr_asked, screen.state.status, screen.state.message,
+                    screen.state.metrics.get("lr"))
+        assert "diverged: the loss went NaN/inf at step" in screen.state.message
+        assert "the last finite checkpoint" in screen.state.message
+        for _ in range(24):  # that checkpoint may hold a blown-up lr already: bring it down
+            await pilot.press("left_square_bracket")
+        await pilot.press("space")
+        assert await _wait(pilot, lambda: screen.state.status == "running", 10)
+        assert await _wait(pilot, lambda: screen.state.epoch >= 8, 30)  # it trains on
+        assert math.isfinite(screen.state.metrics["val_loss"])
+        await pilot.press("s")
+        assert await _wait(pilot, lambda: screen.state.status == "stopped", 30)

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuidl.events import Exported, Status
+from tuidl.events import Exported, Scalars, Status
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
@@ -58,6 +58,7 @@ class TrainingScreen(Screen):
         self.state = state or RunState()
         self.live = live
         self.drawn = -1
+        self.lr_asked: float | None = None  # an lr sent that no logged step has shown yet
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
         self.task_view = TaskViewWidget(id="task-view")
@@ -130,6 +131,9 @@ class TrainingScreen(Screen):
                 self._exported(event)
             elif isinstance(event, Status) and event.status == "running" and not event.message:
                 self.state.message = ""  # resumed: why it paused (a divergence) is past
+            if isinstance(event, Status) or (isinstance(event, Scalars)
+                                             and event.values.get("lr") == self.lr_asked):
+                self.lr_asked = None  # the engine has it (or went back to a checkpoint's)
         if exitcode is not None and not self.state.finished and self.state.status in UNFINISHED:
             self.state.apply(Status(step=self.state.step, epoch=self.state.epoch, status="failed",
                                     message=f"the training process exited (code {exitcode})"))
@@ -188,7 +192,9 @@ class TrainingScreen(Screen):
 
     def action_lr(self, factor: float) -> None:
         if run := self._run():
-            lr = float(self.state.metrics.get("lr", run.prepared.config.get("lr", 0.01))) * factor
+            config_lr = run.prepared.config.get("lr", 0.01)
+            now = self.lr_asked or self.state.metrics.get("lr", config_lr)
+            lr = self.lr_asked = float(now) * factor  # ] ] ] between two logs: x8
             run.control.set_lr(lr)
             self.notify(f"lr → {lr:.3g} from the next step")
 
