@@ -125,3 +125,36 @@ def test_pydoc_corpus_trains_and_shows_neighbours_without_categories(train):
     assert [r["word"] for r in view["neighbours"]][:3] == ["list", "class", "return"]
     assert len(view["points"]) == 80 and "the" not in [p[2] for p in view["points"]]
     assert "list →" in summary["message"]
+
+
+@pytest.mark.parametrize("mode", ["skip_gram", "cbow"])
+def test_hand_written_gradients_match_autograd_on_plain_indexing(mode):
+    from tuidl.models.word2vec import Word2Vec
+    torch.manual_seed(0)
+    model = Word2Vec(30, 8)
+    with torch.no_grad():
+        model.out_embed.weight.normal_()
+    center, target = torch.randint(30, (16,)), torch.randint(30, (16,))
+    negatives = torch.randint(30, (16, 4))
+    context = torch.randint(30, (16, 4))
+    mask = torch.rand(16, 4) > 0.3
+    if mode == "cbow":
+        loss = model.cbow_loss(context, mask, target, negatives)
+    else:
+        loss = model.skipgram_loss(center, target, negatives)
+    loss.backward()
+    w_in = model.in_embed.weight.detach().clone().requires_grad_()
+    w_out = model.out_embed.weight.detach().clone().requires_grad_()
+    if mode == "cbow":
+        m = mask.float().unsqueeze(2)
+        v = (w_in[context] * m).sum(1) / m.sum(1).clamp_min(1.0)
+    else:
+        v = w_in[center]
+    pos = (v * w_out[target]).sum(-1)
+    neg = (w_out[negatives] * v.unsqueeze(1)).sum(-1)
+    ref = -(torch.nn.functional.logsigmoid(pos)
+            + torch.nn.functional.logsigmoid(-neg).sum(1)).mean()
+    ref.backward()
+    assert torch.allclose(loss, ref, atol=1e-6)
+    assert torch.allclose(model.in_embed.weight.grad, w_in.grad, atol=1e-6)
+    assert torch.allclose(model.out_embed.weight.grad, w_out.grad, atol=1e-6)

@@ -83,7 +83,8 @@ class Windows:
         f = k - self.blocks[b] + self.fwd_starts[b // 2]  # its number among forward pairs
         g = torch.searchsorted(self.seg, f, right=True) - 1
         p = self.starts[g % len(self.starts)] + f - self.seg[g]  # the pair's left token
-        left, right = self.ids[p].long(), self.ids[p + b // 2 + 1].long()
+        left = self.ids.index_select(0, p).long()
+        right = self.ids.index_select(0, p + b // 2 + 1).long()
         back = b % 2 == 1
         return torch.where(back, right, left), torch.where(back, left, right)
 
