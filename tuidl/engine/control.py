@@ -2,7 +2,9 @@
 
 Built on threading primitives by default; pass a multiprocessing context to steer an engine
 in a child process (the TUI trains in one, so rendering never competes with training for the
-GIL). The engine checks it once per step: a few flag reads, no waiting unless paused.
+GIL). The engine checks it once per step: one read of a counter that every request bumps
+(after it has set its flags), and the flags themselves only when the counter moved, or while
+paused. So an undisturbed step costs one unlocked read of shared memory.
 """
 from __future__ import annotations
 
@@ -23,32 +25,44 @@ class Control:
         self.pause_on_divergence = False  # a front end: go back to the last checkpoint, pause
         self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
+        # bumped by every request; read without a lock (a torn or stale read only delays
+        # the engine's look at the flags by one step)
+        self._changes = ctx.RawValue("I", 0) if ctx else SimpleNamespace(value=0)
+
+    def _changed(self) -> None:
+        self._changes.value = (self._changes.value + 1) & 0xFFFFFFFF
 
     # -- front end side -----------------------------------------------------------------------
     def pause(self) -> None:
         self.resume.clear()
+        self._changed()
 
     def unpause(self) -> None:
         self.resume.set()
         self.wake.set()
+        self._changed()
 
     def step_once(self) -> None:
         """While paused: let exactly one more training step run."""
         self._steps.value += 1
         self.wake.set()
+        self._changed()
 
     def set_lr(self, lr: float) -> None:
         self._lr.value = lr
+        self._changed()
 
     def request_export(self) -> None:
         """Write the exports (weights, vectors, samples) now, without stopping."""
         self.export.set()
         self.wake.set()
+        self._changed()
 
     def request_stop(self) -> None:
         self.stop.set()
         self.resume.set()
         self.wake.set()
+        self._changed()
 
     @property
     def stop_signal(self) -> int:
@@ -64,6 +78,11 @@ class Control:
         return not self.resume.is_set()
 
     # -- engine side --------------------------------------------------------------------------
+    @property
+    def changes(self) -> int:
+        """A number that moves whenever the front end asks for anything."""
+        return self._changes.value
+
     def take_lr(self) -> float | None:
         lr = self._lr.value
         if math.isnan(lr):

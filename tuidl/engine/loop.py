@@ -87,6 +87,7 @@ class Engine:
         self.metrics: dict[str, float] = {}
         self.error_traceback = ""
         self.paused = False
+        self.seen_changes = -1  # the control's change counter at the last look (none yet)
         self.saved_at = -math.inf
         self.n_evals = 0
         self.diagnostics = bool(config.get("diagnostics", True))
@@ -166,9 +167,15 @@ class Engine:
                 self.updater.capture = log_now and self.diagnostics
                 out = task.train_step(idx, self.updater)
                 sums, epoch_sums = self.sums, self.epoch_sums
-                for k, v in out.items():
-                    sums[k] = sums[k] + v if k in sums else v.float().clone()
-                    epoch_sums[k] = epoch_sums[k] + v if k in epoch_sums else v.float().clone()
+                for k, v in out.items():  # in place: the sums are this loop's own copies
+                    if k in sums:
+                        sums[k].add_(v)
+                    else:
+                        sums[k] = v.float().clone()
+                    if k in epoch_sums:
+                        epoch_sums[k].add_(v)
+                    else:
+                        epoch_sums[k] = v.float().clone()
                 self.count, self.epoch_count = self.count + 1, self.epoch_count + 1
                 self.window.append(out)
                 samples += task.samples_in(idx)
@@ -228,6 +235,10 @@ class Engine:
 
     def _wait_if_paused(self) -> bool:
         c = self.control
+        changes = c.changes
+        if changes == self.seen_changes and not self.paused:
+            return True  # nothing was asked since the last look: one read per step
+        self.seen_changes = changes  # read before the flags: a later request shows next step
         lr = c.take_lr()
         if lr is not None:
             self.task.set_lr(lr)

@@ -42,7 +42,8 @@ class ClassifierTask(Task):
         return F.cross_entropy(logits, y)
 
     def train_step(self, idx, update):
-        self.model.train()
+        if not self.model.training:  # predict() leaves the whole model in eval mode
+            self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
         logits = self.forward_train(x, getattr(update, "capture", False))
         loss = self.loss(logits, y)
@@ -53,7 +54,7 @@ class ClassifierTask(Task):
         total.backward()
         self.after_backward()
         update("model")
-        acc = (logits.detach().argmax(1) == y).float().mean()
+        acc = (logits.argmax(1) == y).mean(dtype=torch.float32)  # argmax carries no graph
         return {"loss": loss.detach(), "accuracy": acc}
 
     def forward_train(self, x: torch.Tensor, logged: bool) -> torch.Tensor:
