@@ -9,6 +9,11 @@ nothing else: no evaluation, no logging, no metrics.
   device, a `torch.randperm` per epoch, batches by index.
 - `dataloader`: the conventional `TensorDataset` + `DataLoader(shuffle=True)` loop, each batch
   moved to the device (a no-op on CPU).
+- `bare_fused`: `bare` with the optimizer built as tuidl builds it (torch's fused kernels,
+  `tuidl.engine.optim.build_optimizer`): tuidl's instrumentation cost alone.
+
+`bare` and `dataloader` construct the optimizer as hand-written code does
+(`torch.optim.Adam(params, lr=...)`, torch's default implementation).
 
 `train(preset, kind, steps)` returns the seconds the loop took (the set-up excluded).
 """
@@ -44,8 +49,25 @@ class Setup:
         return math.ceil(len(self.y) / self.batch_size)
 
 
-def build(preset: str, device: torch.device, overrides: list[str] = ()) -> Setup:
-    """Model, optimizer and training tensors of `preset`, as tuidl builds them."""
+def textbook_optimizer(name: str, params, lr: float, momentum: float,
+                       weight_decay: float) -> torch.optim.Optimizer:
+    """The optimizer as a hand-written loop constructs it: `torch.optim.Adam(params, lr=...)`,
+    torch's default implementation for the device."""
+    O = torch.optim
+    kw = dict(lr=lr, weight_decay=weight_decay)
+    return {"sgd": lambda: O.SGD(params, **kw),
+            "momentum": lambda: O.SGD(params, momentum=momentum, **kw),
+            "nesterov": lambda: O.SGD(params, momentum=momentum, nesterov=True, **kw),
+            "adagrad": lambda: O.Adagrad(params, **kw),
+            "rmsprop": lambda: O.RMSprop(params, alpha=0.99, **kw),
+            "adam": lambda: O.Adam(params, **kw),
+            "adamw": lambda: O.AdamW(params, **kw)}[name]()
+
+
+def build(preset: str, device: torch.device, overrides: list[str] = (),
+          fused: bool = False) -> Setup:
+    """Model, optimizer and training tensors of `preset`, as tuidl builds them; the optimizer
+    as the textbook writes it, or (fused=True) as tuidl builds it (torch's fused kernels)."""
     from tuidl.data.digits import load_digits_arrays
     from tuidl.models.cnn import build_cnn
     from tuidl.models.mlp import build_mlp
@@ -78,8 +100,8 @@ def build(preset: str, device: torch.device, overrides: list[str] = ()) -> Setup
         raise ValueError(f"no reference loop for {preset!r}")
     init_weights(model, c["init"], c["init_scale"], nonlinearity)
     model = model.to(device)
-    opt = build_optimizer(c["optimizer"], model.parameters(), c["lr"], c["momentum"],
-                          c["weight_decay"])
+    make = build_optimizer if fused else textbook_optimizer
+    opt = make(c["optimizer"], model.parameters(), c["lr"], c["momentum"], c["weight_decay"])
     return Setup(model, opt, data.x_train, data.y_train, int(c["batch_size"]),
                  float(c["grad_clip"]))
 
@@ -123,7 +145,7 @@ def dataloader(s: Setup, steps: int) -> None:
             done += 1
 
 
-LOOPS = {"bare": bare, "dataloader": dataloader}
+LOOPS = {"bare": bare, "bare_fused": bare, "dataloader": dataloader}
 
 
 def train(preset: str, kind: str, steps: int, device: torch.device | str = "cpu",
@@ -131,7 +153,7 @@ def train(preset: str, kind: str, steps: int, device: torch.device | str = "cpu"
     """Seconds `kind` takes for `steps` training steps of `preset` (set-up excluded), by
     `clock` (wall by default; time.process_time for CPU seconds)."""
     device = torch.device(device)
-    s = build(preset, device)
+    s = build(preset, device, fused=kind == "bare_fused")
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     sync()
     t0 = clock()

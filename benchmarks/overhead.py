@@ -3,10 +3,13 @@
     .venv/bin/python benchmarks/overhead.py [--presets mlp-digits,cnn-digits,lstm-sentiment]
         [--repeats 3] [--scale 1.0] [--device cpu] [--no-tui] [--no-record]
 
-For each preset, the same number of training steps (epochs x steps per epoch) four ways:
+For each preset, the same number of training steps (epochs x steps per epoch) five ways:
 
-- bare: benchmarks/bare_loops.py, index batching over device tensors, nothing else;
-- DataLoader: the same with TensorDataset + DataLoader(shuffle=True);
+- bare: benchmarks/bare_loops.py, index batching over device tensors, nothing else, the
+  optimizer as hand-written code builds it (`torch.optim.Adam(params, lr=...)`);
+- bare fused: the same with the optimizer as tuidl builds it (torch's fused kernels), so
+  headless/bare fused is the cost of tuidl's instrumentation alone;
+- DataLoader: bare with TensorDataset + DataLoader(shuffle=True);
 - headless: `tuidl run` in-process (tuidl.runner.execute), every metric on (gradient
   statistics every log_every steps, activation health, diagnosis, events and CSV files,
   checkpoints);
@@ -50,7 +53,7 @@ from tuidl.runner import execute, prepare  # noqa: E402
 
 # epochs per preset at --scale 1: a few seconds per measurement on one CPU thread
 EPOCHS = {"mlp-digits": 300, "cnn-digits": 100, "lstm-sentiment": 15}
-KINDS = ("bare", "dataloader", "headless", "tui")
+KINDS = ("bare", "bare_fused", "dataloader", "headless", "tui")
 
 
 def _epochs(preset: str, scale: float) -> int:
@@ -171,7 +174,7 @@ def measure(preset: str, kinds: list[str], repeats: int, scale: float, device: s
         for k in order:
             times[k].append(once(k))
     out = {"preset": preset, "epochs": epochs, "steps": steps, "samples": samples}
-    for k in ("bare", "dataloader"):
+    for k in ("bare", "bare_fused", "dataloader"):
         if k in times:
             out[k] = samples / statistics.median(times[k])
     if "headless" in times:
@@ -190,14 +193,16 @@ def ratio(a, b) -> str:
     return f"{a / b:.2f}" if a and b else "-"
 
 
-COLUMNS = ["preset", "steps", "bare", "DataLoader", "headless", "headless +eval", "TUI +eval",
-           "headless/bare", "TUI/headless", "tuidl/DataLoader"]
+COLUMNS = ["preset", "steps", "bare", "bare fused", "DataLoader", "headless", "headless +eval",
+           "TUI +eval", "headless/bare", "headless/bare fused", "TUI/headless",
+           "tuidl/DataLoader"]
 
 
 def row(m: dict) -> list:
     g = m.get
-    return [m["preset"], m["steps"], g("bare", "-"), g("dataloader", "-"), g("headless", "-"),
-            g("headless_all", "-"), g("tui_all", "-"), ratio(g("headless"), g("bare")),
+    return [m["preset"], m["steps"], g("bare", "-"), g("bare_fused", "-"), g("dataloader", "-"),
+            g("headless", "-"), g("headless_all", "-"), g("tui_all", "-"),
+            ratio(g("headless"), g("bare")), ratio(g("headless"), g("bare_fused")),
             ratio(g("tui_all"), g("headless_all")), ratio(g("headless"), g("dataloader"))]
 
 

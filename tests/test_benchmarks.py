@@ -17,7 +17,7 @@ def test_overhead_measures_every_loop_and_records_a_table(tmp_path, monkeypatch,
     out = overhead.main(["--presets", "mlp-digits", "--scale", "0.02", "--repeats", "1"])
     (m,) = out
     assert m["preset"] == "mlp-digits" and m["steps"] == 34 * 6  # 6 epochs of 34 batches
-    for key in ("bare", "dataloader", "headless", "headless_all", "tui_all"):
+    for key in ("bare", "bare_fused", "dataloader", "headless", "headless_all", "tui_all"):
         assert m[key] > 100, (key, m[key])  # samples/s
     assert m["headless"] >= m["headless_all"]  # evaluation is subtracted, never added
     printed = capsys.readouterr().out
@@ -30,8 +30,9 @@ def test_the_reference_loops_train_the_preset_model():
     import bare_loops
     import torch
     import torch.nn.functional as F
-    for kind in ("bare", "dataloader"):
-        s = bare_loops.build("mlp-digits", torch.device("cpu"))
+    for kind in ("bare", "bare_fused", "dataloader"):
+        s = bare_loops.build("mlp-digits", torch.device("cpu"), fused=kind == "bare_fused")
+        assert bool(s.opt.defaults.get("fused")) == (kind == "bare_fused"), kind
         before = F.cross_entropy(s.model(s.x), s.y).item()
         bare_loops.LOOPS[kind](s, 3 * s.steps_per_epoch)
         assert F.cross_entropy(s.model(s.x), s.y).item() < before / 2, kind
