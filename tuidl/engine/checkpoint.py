@@ -89,8 +89,10 @@ def restore(engine: Any, state: dict[str, Any], path: str) -> None:
     task.restore_checkpoint_state(state.get("task", {}))
     engine.step, engine.epoch = state["step"], state["epoch"]
     engine.batch = state.get("batch", 0)
-    engine.sums, engine.count = state.get("sums", ({}, 0))
-    engine.epoch_sums, engine.epoch_count = state.get("epoch_sums", ({}, 0))
+    sums, engine.count = state.get("sums", ({}, 0))
+    epoch_sums, engine.epoch_count = state.get("epoch_sums", ({}, 0))
+    engine.sums = {k: float(v) for k, v in sums.items()}  # tensors in older checkpoints
+    engine.epoch_sums = {k: float(v) for k, v in epoch_sums.items()}
     engine.best_val, engine.bad_evals = state["best_val"], state["bad_evals"]
     engine.metrics = state.get("metrics", {})
     engine.n_evals = state.get("n_evals", 0)

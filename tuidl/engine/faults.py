@@ -16,8 +16,8 @@ def first_bad_step(window: list[dict[str, torch.Tensor]], last_step: int) -> int
     which ended at step `last_step`; None when all of them are finite."""
     if not window:
         return None
-    finite = torch.stack([torch.stack([v.float() for v in out.values()]).isfinite().all()
-                          for out in window]).tolist()
+    finite = torch.stack([torch.stack([v.float() for v in out.values() if v.dim() == 0])
+                          .isfinite().all() for out in window]).tolist()
     if all(finite):
         return None
     return last_step - len(window) + finite.index(False) + 1

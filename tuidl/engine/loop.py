@@ -45,6 +45,7 @@ class Updater:
         self.params = {name: [p for g in opt.param_groups for p in g["params"]]
                        for name, opt in task.optimizers.items()}
         self.capture = False
+        self.step = 0  # the engine's index of the step being taken
         self.captured: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str) -> None:
@@ -77,11 +78,12 @@ class Engine:
         self.step = self.epoch = 0
         self.batch = 0  # the next batch of the epoch (a checkpoint mid-epoch resumes there)
         self.perm_state = self.gen.get_state()  # what drew this epoch's order
-        self.sums: dict[str, torch.Tensor] = {}  # output sums of this log interval
+        self.sums: dict[str, float] = {}  # output sums of this log interval
         self.count = 0
-        self.epoch_sums: dict[str, torch.Tensor] = {}  # and of this epoch
+        self.epoch_sums: dict[str, float] = {}  # and of this epoch
         self.epoch_count = 0
         self.window: list[dict[str, torch.Tensor]] = []  # outputs since the last log
+        self.folded = 0  # how many of them the sums hold
         self.diverged_at: int | None = None
         self.best_val, self.bad_evals = math.inf, 0
         self.metrics: dict[str, float] = {}
@@ -165,30 +167,22 @@ class Engine:
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
                 log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
                 self.updater.capture = log_now and self.diagnostics
-                out = task.train_step(idx, self.updater)
-                sums, epoch_sums = self.sums, self.epoch_sums
-                for k, v in out.items():  # in place: the sums are this loop's own copies
-                    if k in sums:
-                        sums[k].add_(v)
-                    else:
-                        sums[k] = v.float().clone()
-                    if k in epoch_sums:
-                        epoch_sums[k].add_(v)
-                    else:
-                        epoch_sums[k] = v.float().clone()
+                self.updater.step = self.step  # 0-based index of this step
+                self.window.append(task.train_step(idx, self.updater))
                 self.count, self.epoch_count = self.count + 1, self.epoch_count + 1
-                self.window.append(out)
                 samples += task.samples_in(idx)
                 self.step += 1
                 if log_now:
                     now = time.perf_counter()
+                    self._fold()
                     if not self._log(self.sums, self.count, samples / max(now - t_log, 1e-9)):
                         return "diverged", self._divergence("the loss")
                     self.sums, self.count, samples, t_log = {}, 0, 0, now
-                    self.window = []
+                    self.window, self.folded = [], 0
             self.batch = 0
             self.perm_state = self.gen.get_state()  # what will draw the next epoch's order
             self.epoch += 1
+            self._fold()
             train_means = {f"train_{k}": v / self.epoch_count for k, v in self.epoch_sums.items()}
             self.epoch_sums, self.epoch_count = {}, 0
             verdict = self._evaluate(train_means)
@@ -196,11 +190,27 @@ class Engine:
                 return verdict
         return "completed", ""
 
+    def _fold(self) -> None:
+        """Add the step outputs not yet counted to the interval's and the epoch's sums (host
+        floats). Steps only keep their outputs (no arithmetic); the task reduces a batch of
+        them at once here, at each log, epoch end and checkpoint: a few kernels and one copy
+        to the host per interval, not per step."""
+        new = self.window[self.folded:]
+        self.folded = len(self.window)
+        if not new:
+            return
+        reduced = self.task.reduce_outputs(new)  # float64 sums of float32 figures: exact, so
+        keys = list(reduced)  # the totals do not depend on where a stop split the steps
+        for k, v in zip(keys, torch.stack([reduced[k] for k in keys]).tolist()):  # one sync
+            self.sums[k] = self.sums.get(k, 0.0) + v
+            self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
+
     def _stopped(self) -> tuple[str, str]:
         """Stopped between two steps: checkpoint this exact position (unless the weights went
         non-finite since the last log: then it is a divergence and the last checkpoint stays)."""
         if first_bad_step(self.window, self.step) is not None:
             return "diverged", self._divergence("the loss")
+        self._fold()
         if self.checkpoint_path:
             save_checkpoint(self.checkpoint_path, self)
         signum = getattr(self.control, "stop_signal", 0)
@@ -226,7 +236,7 @@ class Engine:
             return False
         restore(self, load_checkpoint(self.checkpoint_path, self.task.device),
                 self.checkpoint_path)
-        self.window = []
+        self.window, self.folded = [], 0
         c.pause()
         self.paused = True
         self._emit(Status, status="paused", message=f"diverged: {message}; back at step "
@@ -272,24 +282,22 @@ class Engine:
             return
         self._emit(Exported, files=sorted(p.name for p in path.iterdir() if p.is_file()))
 
-    def _log(self, sums: dict[str, torch.Tensor], count: int, rate: float) -> bool:
-        keys = list(sums)
+    def _log(self, sums: dict[str, float], count: int, rate: float) -> bool:
         captured = self.updater.captured
-        flat = [torch.stack([sums[k] for k in keys]) / count] if keys else []
-        flat += [captured[name] for name in self.updater.probes if name in captured]
+        flat = [captured[name] for name in self.updater.probes if name in captured]
         time_grads = getattr(self.task, "time_grads", None)  # dL/dh_t of a recurrent model
         self.task.time_grads = None
         if time_grads is not None:
             flat.append(time_grads)
-        host = [t.detach().cpu().tolist() for t in flat]  # the one sync of this log interval
+        host = [t.detach().cpu().tolist() for t in flat]  # statistics: computed on the device
         if time_grads is not None:
             self._emit(TimeGrads, norm=host.pop())
-        values = dict(zip(keys, host[0])) if keys else {}
+        values = {k: v / count for k, v in sums.items()}
         values.update(self._lrs())
         values[f"{self.task.unit}_per_s"] = rate
         self._emit(Scalars, values=values)
-        if len(host) > 1:
-            stats = [row for block in host[1:] for row in zip(*block)]
+        if host:
+            stats = [row for block in host for row in zip(*block)]
             names = [n for name in self.updater.probes if name in captured
                      for n in self.updater.probes[name].names]
             norms = [s[0] for s in stats]
@@ -318,7 +326,7 @@ class Engine:
             return {"lr": next(iter(opts.values())).param_groups[0]["lr"]}
         return {f"lr_{n}": o.param_groups[0]["lr"] for n, o in opts.items()}
 
-    def _evaluate(self, train_means: dict[str, torch.Tensor]) -> tuple[str, str] | None:
+    def _evaluate(self, train_means: dict[str, float]) -> tuple[str, str] | None:
         with torch.no_grad():
             self.n_evals += 1
             if self.activations and self._activations_due():

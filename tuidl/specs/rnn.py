@@ -48,6 +48,9 @@ FAMILY = Family(
                 "dropout", "grad_clip", "init", "init_scale", "early_stopping",
                 "train_fraction", epochs=10, lr=0.005, batch_size=64, grad_clip=1.0),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
+        Param("time_grads_every", int, 100, "steps between readings of dL/dh_t through time "
+              "(that logged step runs the recurrent layer one time step at a time, a few "
+              "times slower than the fused layer; 0 = never)", min=0, max=1_000_000),
         Param("view_every", int, 5, "evals between views of example sentences",
               min=1, max=10_000),
     ),

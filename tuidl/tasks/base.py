@@ -49,8 +49,17 @@ class Task:
 
     def train_step(self, idx: torch.Tensor,
                    update: Callable[[str], None]) -> dict[str, torch.Tensor]:
-        """One step on the batch `idx`; returns detached scalar tensors (no `.item()`)."""
+        """One step on the batch `idx`; returns detached tensors (no `.item()`): scalars,
+        or whatever `reduce_outputs` turns into scalars later."""
         raise NotImplementedError
+
+    def reduce_outputs(self, outs: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        """The sums over steps of each figure (0-d float64 tensors), from several steps'
+        `train_step` outputs; the engine divides by the number of steps. Called once per log
+        interval, so a figure that costs kernels (an accuracy) is computed here for many steps
+        at once. Summing float32 step figures in float64 is exact, which keeps a resumed run's
+        means identical to an uninterrupted one's."""
+        return {k: torch.stack([o[k] for o in outs]).double().sum() for k in outs[0]}
 
     def evaluate(self) -> Evaluation:
         raise NotImplementedError

@@ -45,6 +45,7 @@ class ClassifierTask(Task):
         if not self.model.training:  # predict() leaves the whole model in eval mode
             self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
+        self.step_index = getattr(update, "step", 0)
         logits = self.forward_train(x, getattr(update, "capture", False))
         loss = self.loss(logits, y)
         total = loss
@@ -54,8 +55,22 @@ class ClassifierTask(Task):
         total.backward()
         self.after_backward()
         update("model")
-        acc = (logits.argmax(1) == y).mean(dtype=torch.float32)  # argmax carries no graph
-        return {"loss": loss.detach(), "accuracy": acc}
+        # accuracy later, for a whole log interval at once (reduce_outputs)
+        return {"loss": loss.detach(), "logits": logits.detach(), "target": y}
+
+    def reduce_outputs(self, outs):
+        """Summed loss, and the summed per-step accuracies (float32, as a step's own mean
+        would be): a handful of kernels for the whole interval."""
+        sizes = [len(o["target"]) for o in outs]
+        right = (torch.cat([o["logits"] for o in outs]).argmax(1)
+                 == torch.cat([o["target"] for o in outs]))
+        if len(set(sizes)) == 1:
+            acc = right.view(len(outs), sizes[0]).sum(1, dtype=torch.float32) / sizes[0]
+        else:  # an epoch's last, smaller batch
+            acc = torch.stack([r.sum(dtype=torch.float32) / n
+                               for r, n in zip(right.split(sizes), sizes)])
+        return {"loss": torch.stack([o["loss"] for o in outs]).double().sum(),
+                "accuracy": acc.double().sum()}
 
     def forward_train(self, x: torch.Tensor, logged: bool) -> torch.Tensor:
         """The training forward pass; `logged` = this step's statistics are recorded."""

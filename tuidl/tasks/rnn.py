@@ -9,9 +9,10 @@ their true label, the predicted label and P(positive) (with more than two classe
 predicted class's probability, `p_pred`), so one can watch the model learn to read "not" and
 "but".
 
-On logged steps a single forward recurrent layer is run one time step at a time so that the
-gradient reaching each hidden state h_t can be measured (`time_grads`, the engine emits it as a
-`time_grads` event): backpropagation through time made visible. With dataset=first_word the
+Every `time_grads_every` steps (on a logged step) a single forward recurrent layer is run one
+time step at a time so that the gradient reaching each hidden state h_t can be measured
+(`time_grads`, the engine emits it as a `time_grads` event): backpropagation through time made
+visible. With dataset=first_word the
 label is the first word of a long sequence; a vanilla RNN's dL/dh_t fades towards the start and
 it stays at chance, an LSTM carries it.
 """
@@ -79,9 +80,12 @@ class RNNTask(ClassifierTask):
         return out, data.vocab, data.classes
 
     def forward_train(self, x, logged):
-        """On logged steps a recurrent model runs step by step, so the norm of dL/dh_t at every
-        time step t can be read after backward (`time_grads` [L])."""
-        if not (logged and getattr(self.model, "probes_time", False)):
+        """On the first logged step of every `time_grads_every` steps a recurrent model runs
+        step by step, so the norm of dL/dh_t at every time step t can be read after backward
+        (`time_grads` [L]). Chosen by the step number, so a resumed run probes the same steps."""
+        every, step = self.config.get("time_grads_every", 100), self.step_index
+        if not (logged and every and step % every < self.config.get("log_every", 10)
+                and getattr(self.model, "probes_time", False)):
             self.states = None
             return self.model(x)
         logits, self.states = self.model.forward_steps(x)
