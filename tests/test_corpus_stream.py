@@ -65,7 +65,10 @@ def test_a_bad_byte_is_named_by_its_offset_in_the_file(tmp_path):
             stream_text(f, 1, chunk_bytes)
 
 
-def test_windows_compute_the_examples_the_lists_define():
+@pytest.mark.parametrize("table", [True, False], ids=["left-table", "binary-search"])
+def test_windows_compute_the_examples_the_lists_define(monkeypatch, table):
+    from tuidl.tasks import word2vec
+    monkeypatch.setattr(word2vec, "LEFT_TABLE_MAX", 1 << 24 if table else 0)
     rng = np.random.default_rng(2)
     lengths = rng.integers(1, 14, size=300)
     lengths[:3] = 1  # sentences of one word (e.g. after subsampling) have no context
@@ -73,6 +76,7 @@ def test_windows_compute_the_examples_the_lists_define():
     ids = rng.integers(0, 40, size=len(sid)).astype(np.int32)
     for window in (1, 3, 20):
         w = Windows(ids, sid, window, torch.device("cpu"), pairs=True)
+        assert (w.left is not None) == table
         pairs = skipgram_pairs(ids, sid, window)
         k = torch.randperm(w.n_pairs)
         center, context = w.skipgram(k)

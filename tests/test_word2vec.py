@@ -127,15 +127,17 @@ def test_pydoc_corpus_trains_and_shows_neighbours_without_categories(train):
     assert "list →" in summary["message"]
 
 
+@pytest.mark.parametrize("share", [1, 4])
 @pytest.mark.parametrize("mode", ["skip_gram", "cbow"])
-def test_hand_written_gradients_match_autograd_on_plain_indexing(mode):
+def test_hand_written_gradients_match_autograd_on_plain_indexing(mode, share):
+    """Independent noise words per example (share=1), or shared by groups of 4 examples."""
     from tuidl.models.word2vec import Word2Vec
     torch.manual_seed(0)
     model = Word2Vec(30, 8)
     with torch.no_grad():
         model.out_embed.weight.normal_()
     center, target = torch.randint(30, (16,)), torch.randint(30, (16,))
-    negatives = torch.randint(30, (16, 4))
+    negatives = torch.randint(30, (16 // share, 4))
     context = torch.randint(30, (16, 4))
     mask = torch.rand(16, 4) > 0.3
     if mode == "cbow":
@@ -151,7 +153,7 @@ def test_hand_written_gradients_match_autograd_on_plain_indexing(mode):
     else:
         v = w_in[center]
     pos = (v * w_out[target]).sum(-1)
-    neg = (w_out[negatives] * v.unsqueeze(1)).sum(-1)
+    neg = (w_out[negatives.repeat_interleave(share, 0)] * v.unsqueeze(1)).sum(-1)
     ref = -(torch.nn.functional.logsigmoid(pos)
             + torch.nn.functional.logsigmoid(-neg).sum(1)).mean()
     ref.backward()

@@ -19,6 +19,10 @@ FAMILY = Family(
         Param("dim", int, 32, "embedding size", min=2, max=1024),
         Param("negatives", int, 5, "noise words per example, drawn from unigram^0.75",
               min=1, max=100),
+        Param("share_negatives", int, 1, "examples in a group that share their noise "
+              "words (each still meets `negatives` of them): fewer rows gathered and a "
+              "batched matrix product, much faster; 1 = every example draws its own",
+              min=1, max=4096),
         Param("subsample", float, 1e-3, "Mikolov's t: keep a word of share f with p = "
               "sqrt(t/f) + t/f, once at the start (0 = off)", min=0, max=1),
         Param("min_count", int, 5, "words seen fewer times are left out of the vocabulary",

@@ -35,6 +35,7 @@ from tuidl.models.word2vec import (NegativeSampler, Word2Vec, nearest, pca_2d,
 from tuidl.tasks.base import Evaluation, Finish, Task
 
 MAP_WORDS = 80
+LEFT_TABLE_MAX = 1 << 24  # forward pairs up to which a [pairs] int32 table (64 MB) is kept
 K = 5
 
 
@@ -53,7 +54,9 @@ class Windows:
     2 forward…), each block sentence by sentence. Pair k finds its block, then its sentence in
     `seg`, the start of each (distance, sentence) run of forward pairs: [distances, sentences]
     int64, built only for skip-gram and only for the distances some sentence is long enough
-    for."""
+    for. Up to LEFT_TABLE_MAX forward pairs, a table of each one's left token replaces that
+    second binary search (over as many entries as sentences: the slowest part of a step on a
+    corpus of many short sentences); a text8-sized corpus keeps the search and its memory."""
 
     def __init__(self, ids: np.ndarray, sid: np.ndarray, window: int, device, pairs: bool):
         cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
@@ -76,13 +79,21 @@ class Windows:
             self.seg = dev(_starts(per.ravel()))
             self.blocks = dev(_starts(np.repeat(fwd, 2)))  # [2D]: 1 forward, 1 backward, 2 …
             self.fwd_starts = dev(_starts(fwd))  # [D]: where distance d's forward pairs start
+            self.left = None  # forward pair -> its left token, where that table is small
+            if self.n_pairs // 2 <= LEFT_TABLE_MAX:
+                left = np.concatenate([np.flatnonzero(sid[:-dd] == sid[dd:]) for dd in d])
+                assert len(left) == self.n_pairs // 2
+                self.left = dev(left.astype(np.int32))
 
     def skipgram(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(center [B], context [B]) of pairs number k."""
         b = torch.searchsorted(self.blocks, k, right=True) - 1
         f = k - self.blocks[b] + self.fwd_starts[b // 2]  # its number among forward pairs
-        g = torch.searchsorted(self.seg, f, right=True) - 1
-        p = self.starts[g % len(self.starts)] + f - self.seg[g]  # the pair's left token
+        if self.left is not None:
+            p = self.left.index_select(0, f).long()  # the pair's left token
+        else:
+            g = torch.searchsorted(self.seg, f, right=True) - 1
+            p = self.starts[g % len(self.starts)] + f - self.seg[g]
         left = self.ids.index_select(0, p).long()
         right = self.ids.index_select(0, p + b // 2 + 1).long()
         back = b % 2 == 1
@@ -150,8 +161,9 @@ class Word2VecTask(Task):
                 self.map_words = self.vocab.words[:MAP_WORDS]
 
     def train_step(self, idx, update):
-        b = len(idx)
-        negatives = self.sampler(b, self.negatives)
+        b, share = len(idx), self.config.get("share_negatives", 1)
+        groups = b // share if b % share == 0 else b  # an epoch's odd last batch: its own
+        negatives = self.sampler(groups, self.negatives)
         if self.cbow:
             center, context, mask = self.windows.cbow(idx)
             loss = self.model.cbow_loss(context, mask, center, negatives)
