@@ -12,11 +12,11 @@ SCRIPT = Path(__file__).parent.parent / "benchmarks" / "word2vec_vs_gensim.py"
 
 @pytest.mark.benchmark
 def test_quick_run_prints_a_row_per_trainer_with_precision():
-    out = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--no-record",
-                          "--cases", "world"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--no-record", "--repeats",
+                          "1", "--cases", "world"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     rows = [line.split(" | ") for line in out.stdout.splitlines() if line.startswith("world |")]
-    assert [r[1] for r in rows] == ["tuidl cpu threads=1", "gensim workers=1",
+    assert [r[1] for r in rows] == ["tuidl cpu threads=1 share_negatives=16", "gensim workers=1",
                                     "gensim workers=2", "gensim workers=1 shrink"]
     for r in rows:
         assert float(r[3].replace(",", "")) > 0  # words/s

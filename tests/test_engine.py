@@ -19,7 +19,7 @@ def test_gradient_statistics_match_a_hand_computation():
     model(torch.randn(5, 3)).pow(2).sum().backward()
     layers = named_layers(model)
     assert [name for name, _ in layers] == ["0", "2"]
-    norm, mean_abs, max_abs = GradStatsProbe(layers).compute().tolist()
+    norm, mean_abs, max_abs = zip(*GradStatsProbe(layers).compute())
     for i, (_, params) in enumerate(layers):
         g = torch.cat([p.grad.flatten() for p in params])
         assert norm[i] == pytest.approx(g.norm().item(), rel=1e-5)

@@ -283,8 +283,9 @@ class Engine:
         self._emit(Exported, files=sorted(p.name for p in path.iterdir() if p.is_file()))
 
     def _log(self, sums: dict[str, float], count: int, rate: float) -> bool:
-        captured = self.updater.captured
-        flat = [captured[name] for name in self.updater.probes if name in captured]
+        captured, probes = self.updater.captured, self.updater.probes
+        probed = [name for name in probes if name in captured]
+        flat = [captured[name] for name in probed]
         time_grads = getattr(self.task, "time_grads", None)  # dL/dh_t of a recurrent model
         self.task.time_grads = None
         if time_grads is not None:
@@ -297,9 +298,9 @@ class Engine:
         values[f"{self.task.unit}_per_s"] = rate
         self._emit(Scalars, values=values)
         if host:
-            stats = [row for block in host for row in zip(*block)]
-            names = [n for name in self.updater.probes if name in captured
-                     for n in self.updater.probes[name].names]
+            stats = [row for name, block in zip(probed, host)
+                     for row in probes[name].layers(block)]
+            names = [n for name in probed for n in probes[name].names]
             norms = [s[0] for s in stats]
             self._emit(GradStats, layers=names, norm=norms, mean_abs=[s[1] for s in stats],
                        max_abs=[s[2] for s in stats], weight_norm=[s[3] for s in stats],
