@@ -33,6 +33,11 @@ def test_form_inline_error(snap_compare):
         field = pilot.app.screen.query_one("#field-lr")
         field.value = "abc"
         field.focus()
+        start = pilot.app.screen.query_one("#start")
+        for _ in range(100):  # the Changed message is handled asynchronously: under load a
+            await pilot.pause(0.02)  # single pause could shoot before it
+            if start.disabled:
+                break
         await pilot.pause()
     assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=SMALL, run_before=type_bad_lr)
 

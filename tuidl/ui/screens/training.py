@@ -2,12 +2,14 @@
 classifiers) and task view, for a live run (with controls) or a followed run directory
 (read-only).
 
-A timer drains the event source at `REFRESH_HZ` and redraws only what changed; the engine
+A timer drains the event source at `REFRESH_HZ` and redraws only what changed, the charts and
+panels at most `CHART_HZ` times a second (at once when the status changes); the engine
 runs in a child process, so keys are answered while it trains. A child that dies without a
 summary (the out-of-memory killer, SIGKILL) turns the run 'failed' here; the app lives on.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -25,7 +27,10 @@ from tuidl.ui.widgets.grad_panel import GradPanel
 from tuidl.ui.widgets.header import RunHeader
 from tuidl.ui.widgets.task_view import TaskViewWidget
 
-REFRESH_HZ = 10
+# Bounded rates (benchmarks/overhead.py: at 10 Hz the app cost a training run on 2 cores a
+# quarter of its speed, at 4 Hz with charts at 2 Hz under a tenth)
+REFRESH_HZ = 4  # events drained, header and status line
+CHART_HZ = 2  # charts and panels, at most; at once when the run's status changes
 WIDE = 140  # columns from which the task view gets a column of its own
 GRAD_TITLE = "gradient L2 norm per layer"
 NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
@@ -58,6 +63,8 @@ class TrainingScreen(Screen):
         self.state = state or RunState()
         self.live = live
         self.drawn = -1
+        self.drawn_at = -1e9  # monotonic time of the last full redraw
+        self.drawn_status: str | None = None
         self.lr_asked: float | None = None  # an lr sent that no logged step has shown yet
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
@@ -137,12 +144,18 @@ class TrainingScreen(Screen):
         if exitcode is not None and not self.state.finished and self.state.status in UNFINISHED:
             self.state.apply(Status(step=self.state.step, epoch=self.state.epoch, status="failed",
                                     message=f"the training process exited (code {exitcode})"))
-        if self.state.version == self.drawn:
-            if self.state.status in ("running", "paused"):
+        s = self.state
+        if s.version == self.drawn:
+            if s.status in ("running", "paused"):
                 self.query_one(RunHeader).refresh()  # the clock moves
             return
-        self.drawn = self.state.version
-        s = self.state
+        now = time.monotonic()
+        if s.status == self.drawn_status and now - self.drawn_at < 1 / CHART_HZ:
+            # plotting is the app's main cost, and on a 2-core machine it takes from the
+            # core that training would use: between chart frames only the header moves
+            self.query_one(RunHeader).update_state(s)
+            return
+        self.drawn, self.drawn_at, self.drawn_status = s.version, now, s.status
         with self.app.batch_update():
             if s.has_confusion == self.has_class("-no-confusion"):
                 self._arrange()
