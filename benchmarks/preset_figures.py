@@ -28,7 +28,9 @@ def headline(family: str, summary: dict) -> str:
         return summary.get("message", "").split("; ", 1)[-1]  # no categories: neighbours
     if "test_accuracy" in m:
         return f"test accuracy {m['test_accuracy']:.1%}"
-    return f"val accuracy {m['val_accuracy']:.1%}"
+    if "val_accuracy" in m:
+        return f"val accuracy {m['val_accuracy']:.1%}"
+    return f"{summary['status']}: {summary.get('message', '')}"  # a run that diverged
 
 
 def main() -> None:
