@@ -41,7 +41,7 @@ def test_minimax_saturates_where_non_saturating_learns(train):
     short = ("epochs=3",)
     mm, _, mm_events = train("gan-minimax", *short)
     ns, _, ns_events = train("gan-minimax", "gan_loss=non_saturating", *short)
-    assert mm["metrics"]["d_fake"] < 0.02  # D rejects (all but 1 % of) the fakes ...
+    assert mm["metrics"]["d_fake"] < 0.01  # D rejects every fake ...
     assert mm["metrics"]["modes"] == 0
     # G's gradient has all but vanished: thousands of times smaller than non-saturating's
     assert _final_g_grad(mm_events) < 1e-3 * _final_g_grad(ns_events)

@@ -6,40 +6,40 @@ from torch import nn
 
 
 def build_optimizer(name: str, params, lr: float, momentum: float = 0.9,
-                    weight_decay: float = 0.0) -> torch.optim.Optimizer:
+                    weight_decay: float = 0.0, fused: bool = True) -> torch.optim.Optimizer:
     """The optimizer `name`, in torch's fused implementation where torch has one for the
-    parameters' device (SGD, Adagrad, Adam, AdamW on CPU, CUDA and MPS): the same update, to
+    parameters' device (SGD, Adagrad, Adam, AdamW on CPU and CUDA): the same update, to
     float rounding, as the textbook `torch.optim.Adam(params, lr=...)`, but one kernel per
     tensor instead of a dozen. On a small model on the CPU that halves the time of a step
     (benchmarks/overhead.py). Elsewhere (RMSprop, MPS) the default implementation. Build it
-    after the model is on its device."""
+    after the model is on its device. fused=False: always the default implementation."""
     params = list(params)
     kw = dict(lr=lr, weight_decay=weight_decay)
     if name == "sgd":
-        return _fused(torch.optim.SGD, params, **kw)
+        return _fused(torch.optim.SGD, params, fused, **kw)
     if name == "momentum":
-        return _fused(torch.optim.SGD, params, momentum=momentum, **kw)
+        return _fused(torch.optim.SGD, params, fused, momentum=momentum, **kw)
     if name == "nesterov":
-        return _fused(torch.optim.SGD, params, momentum=momentum, nesterov=True, **kw)
+        return _fused(torch.optim.SGD, params, fused, momentum=momentum, nesterov=True, **kw)
     if name == "adagrad":
-        return _fused(torch.optim.Adagrad, params, **kw)
+        return _fused(torch.optim.Adagrad, params, fused, **kw)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, alpha=0.99, **kw)
     if name == "adam":
-        return _fused(torch.optim.Adam, params, **kw)
+        return _fused(torch.optim.Adam, params, fused, **kw)
     if name == "adamw":
-        return _fused(torch.optim.AdamW, params, **kw)
+        return _fused(torch.optim.AdamW, params, fused, **kw)
     raise ValueError(f"unknown optimizer {name!r}")
 
 
 FUSED_DEVICES = ("cpu", "cuda")  # where torch has fused kernels for all four
 
 
-def _fused(cls, params, **kw) -> torch.optim.Optimizer:
-    """`cls(params, fused=True, ...)` when torch has fused kernels for these parameters
-    (floating point, dense, on a CPU or CUDA device), else `cls(params, ...)`."""
-    if params and all(p.device.type in FUSED_DEVICES and p.dtype.is_floating_point
-                      and not p.is_sparse for p in params):
+def _fused(cls, params, fused: bool, **kw) -> torch.optim.Optimizer:
+    """`cls(params, fused=True, ...)` when asked and torch has fused kernels for these
+    parameters (floating point, dense, on a CPU or CUDA device), else `cls(params, ...)`."""
+    if fused and params and all(p.device.type in FUSED_DEVICES and p.dtype.is_floating_point
+                                and not p.is_sparse for p in params):
         try:
             return cls(params, fused=True, **kw)
         except (RuntimeError, TypeError, ValueError):  # a torch without them
