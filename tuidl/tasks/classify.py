@@ -45,8 +45,8 @@ class ClassifierTask(Task):
         if not self.model.training:  # predict() leaves the whole model in eval mode
             self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
-        self.step_index = getattr(update, "step", 0)
-        logits = self.forward_train(x, getattr(update, "capture", False))
+        logits = self.forward_train(x, getattr(update, "capture", False),
+                                    getattr(update, "step", 0))
         loss = self.loss(logits, y)
         total = loss
         l1 = self.config.get("l1", 0.0)
@@ -72,8 +72,9 @@ class ClassifierTask(Task):
         return {"loss": torch.stack([o["loss"] for o in outs]).double().sum(),
                 "accuracy": acc.double().sum()}
 
-    def forward_train(self, x: torch.Tensor, logged: bool) -> torch.Tensor:
-        """The training forward pass; `logged` = this step's statistics are recorded."""
+    def forward_train(self, x: torch.Tensor, logged: bool, step: int) -> torch.Tensor:
+        """The training forward pass of step `step` (0-based); `logged` = its statistics are
+        recorded."""
         return self.model(x)
 
     def after_backward(self) -> None:

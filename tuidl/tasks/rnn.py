@@ -79,11 +79,11 @@ class RNNTask(ClassifierTask):
             out.x_test, out.y_test = rows(data.test)
         return out, data.vocab, data.classes
 
-    def forward_train(self, x, logged):
+    def forward_train(self, x, logged, step):
         """On the first logged step of every `time_grads_every` steps a recurrent model runs
         step by step, so the norm of dL/dh_t at every time step t can be read after backward
         (`time_grads` [L]). Chosen by the step number, so a resumed run probes the same steps."""
-        every, step = self.config.get("time_grads_every", 100), self.step_index
+        every = self.config.get("time_grads_every", 100)
         if not (logged and every and step % every < self.config.get("log_every", 10)
                 and getattr(self.model, "probes_time", False)):
             self.states = None
