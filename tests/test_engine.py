@@ -1,5 +1,6 @@
 """The shared engine: event stream, reproducibility, gradient statistics, divergence, resume."""
 import json
+import platform
 
 import pytest
 import torch
@@ -84,3 +85,9 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert resumed.epochs == 4 and resumed.steps == 2 * first.steps
     lines = (tmp_path / first.run_dir.split("/")[-1] / "events.jsonl").read_text().splitlines()
     assert sum(json.loads(line)["type"] == "run_start" for line in lines) == 2
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_cpu_runs_keep_freed_memory_for_the_next_step():
+    from tuidl.engine.device import keep_freed_memory
+    assert keep_freed_memory()  # both mallopt settings accepted

@@ -57,13 +57,15 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     import torch  # noqa: F401  (heavy: imported only when training)
 
     from tuidl.engine.control import Control
-    from tuidl.engine.device import resolve_device, seed_everything, set_cpu_threads
+    from tuidl.engine.device import (keep_freed_memory, resolve_device, seed_everything,
+                                     set_cpu_threads)
 
     control = control or Control()
     config = prep.config
     device = resolve_device(config.get("device", "cpu"))
     if device.type == "cpu":
         set_cpu_threads(int(config.get("threads", 1)))
+        keep_freed_memory()
     seed_everything(config["seed"])
     path = Path(run_dir) if run_dir is not None else None
     lock = lock_run_dir(path) if path is not None else None

@@ -1,6 +1,9 @@
 """Pick the torch device from `device=auto|cpu|cuda[:N]|mps`."""
 from __future__ import annotations
 
+import ctypes
+import sys
+
 import torch
 
 from tuidl.config import TuidlError
@@ -50,3 +53,30 @@ def set_cpu_threads(n: int) -> None:
     longer (xor-mlp 0.5 s against 30 s).
     """
     torch.set_num_threads(n if n > 0 else ALL_CORES)
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD = 32 << 20  # the largest glibc accepts on 64-bit systems
+TRIM_THRESHOLD = 1 << 30
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed memory for the next step instead of handing it back.
+
+    A CPU step allocates and frees the same tensors again and again. glibc serves blocks of a
+    few MB with mmap and trims its heap whenever 128 kB lie free at the top, so each step
+    faulted fresh zero pages in: on word2vec-pydoc the kernel spent half of every step there
+    (13 ms a step against 6 ms with this). Raising the mmap and trim thresholds (the
+    `MALLOC_MMAP_THRESHOLD_` / `MALLOC_TRIM_THRESHOLD_` settings, the effect PyTorch's CPU
+    tuning guide gets from jemalloc or tcmalloc) keeps those pages: the process holds at most
+    the peak of one step's temporaries, now for reuse. False where the C library has no
+    such knob (macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
