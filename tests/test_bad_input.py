@@ -93,6 +93,18 @@ CASES = [
     row(["compare", "mlp", "--vary", "lr=0.1", "--vary", "lr=0.2"], "--vary lr is given twice"),
     row(["compare", "mlp", "--vary", "lr=0.1,x"], "lr=x: lr: expected float, got 'x'"),
     row(["watch", "nowhere"], "nowhere: not a run directory (no events.jsonl)"),
+    row(["run", "mlp", "--nproc", "0"], "--nproc 0: give a number of processes >= 1"),
+    row(["run", "gan-ring", "--nproc", "2"], "the gan family trains on one process only"),
+    row(["run", "word2vec", "--nproc", "2"], "the word2vec family trains on one process only"),
+    row(["run", "perceptron-xor"], "the perceptron family trains on one process only",
+        setup=lambda mp: [mp.setenv(k, v) for k, v in
+                          (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0"))],
+        name="perceptron under torchrun"),
+    row(["run", "mlp", "--nproc", "2"], "--nproc inside a distributed run",
+        setup=lambda mp: mp.setenv("WORLD_SIZE", "2"), name="--nproc under torchrun"),
+    row(["run", "mlp"], "RANK 3 is not within WORLD_SIZE 2",
+        setup=lambda mp: [mp.setenv("WORLD_SIZE", "2"), mp.setenv("RANK", "3")],
+        name="rank outside the world"),
     row(["list"], "error: aborted", code=130, setup=_raise_abort, name="abort at a prompt"),
     # --set: types, ranges, unknown keys, malformed items
     row(["run", "mlp", "--set", "lr=abc"], "lr: expected float, got 'abc'"),

@@ -186,6 +186,10 @@ def run_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     resume: Annotated[Optional[str], typer.Option(
         help="Continue a run from its directory (with --epochs N to train longer).")] = None,
+    nproc: Annotated[Optional[int], typer.Option(
+        help="Train on N local processes (DistributedDataParallel through torch's launcher, "
+             "as torchrun --standalone --nproc-per-node N; batch_size stays the global "
+             "batch).")] = None,
 ) -> None:
     """Train a preset headless: progress on stderr, a run directory, a summary."""
     if resume is not None and preset is not None:
@@ -198,6 +202,10 @@ def run_cmd(
              "(leave out --seed)")
     if resume is None:
         check_out_dir(out_dir)
+    if nproc is not None:
+        _launch(nproc, preset, set_ or [], epochs, device, seed, out_dir, as_json, quiet, resume)
+    if os.environ.get("RANK", "0") != "0":  # a distributed worker: rank 0 speaks for all
+        as_json, quiet = False, True
     from tuidl.runner import execute, prepare, resume_prepared
     try:
         if resume is not None:
@@ -214,7 +222,9 @@ def run_cmd(
                           control=control)
     except TuidlError as e:
         fail(str(e))
-    if as_json:
+    if os.environ.get("RANK", "0") != "0":
+        pass
+    elif as_json:
         print(json.dumps(summary.public()))
     else:
         from tuidl.sinks.console import fmt_metrics
@@ -226,6 +236,33 @@ def run_cmd(
     if summary.status == "stopped" and control.stop_signal:
         raise typer.Exit(128 + control.stop_signal)  # the shell's convention: 130 SIGINT …
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
+
+
+def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, quiet,
+            resume) -> None:
+    """--nproc N: check what can be checked here (one error line, exit 2), then run the same
+    command on N worker processes and exit with the run's code."""
+    if nproc < 1:
+        fail(f"--nproc {nproc}: give a number of processes >= 1")
+    if "WORLD_SIZE" in os.environ:
+        fail("--nproc inside a distributed run (WORLD_SIZE is set): leave out --nproc "
+             "when torchrun starts tuidl")
+    from tuidl.runner import prepare, resume_prepared
+    try:
+        prep = (resume_prepared(resume, sets, epochs=epochs, device=device) if resume
+                else prepare(preset, sets, epochs=epochs, device=device, seed=seed))
+        from tuidl.engine.distributed import World, check_family
+        check_family(prep.preset.family, World(0, max(nproc, 2)))
+    except TuidlError as e:
+        fail(str(e))
+    args = [preset] if preset is not None else ["--resume", resume]
+    args += [a for s in sets for a in ("--set", s)]
+    for flag, value in (("--epochs", epochs), ("--device", device), ("--seed", seed)):
+        if value is not None:
+            args += [flag, str(value)]
+    args += ["--out", out_dir] + ["--json"] * as_json + ["--quiet"] * quiet
+    from tuidl.launch import launch
+    raise typer.Exit(launch(nproc, args))
 
 
 @app.command("compare")

@@ -143,10 +143,11 @@ class Summary(Event):
     metrics: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     diagnosis: dict[str, Any] | None = None  # the last gradient-health diagnosis
+    world_size: int = 1  # processes that trained together (torchrun / --nproc)
 
     def public(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in
-               ("preset", "status", "epochs", "steps", "seconds", "device", "run_dir", "metrics")}
+        out = {k: getattr(self, k) for k in ("preset", "status", "epochs", "steps", "seconds",
+                                             "device", "world_size", "run_dir", "metrics")}
         if self.message:
             out["message"] = self.message
         if self.diagnosis:

@@ -53,20 +53,33 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     SIGINT, SIGTERM and SIGHUP stop the run at the next step with a checkpoint there (see
     tuidl.engine.signals). A run directory is locked while a process writes it, so a second
     `--resume` of a live run is refused. An exception while the task is built (a data set's
-    own error, out of memory) is a failed run with its message, not a traceback."""
+    own error, out of memory) is a failed run with its message, not a traceback.
+
+    Started by torchrun (WORLD_SIZE in the environment), every rank calls this: they train
+    together with DistributedDataParallel and rank 0 alone writes the run directory and calls
+    the sinks (see tuidl.engine.distributed)."""
     import torch  # noqa: F401  (heavy: imported only when training)
 
+    from tuidl.engine import distributed
     from tuidl.engine.control import Control
     from tuidl.engine.device import (keep_freed_memory, resolve_device, seed_everything,
                                      set_cpu_threads)
 
     control = control or Control()
     config = prep.config
-    device = resolve_device(config.get("device", "cpu"))
+    world = distributed.from_env()
+    distributed.check_family(prep.preset.family, world)
+    device = distributed.device_for(resolve_device(config.get("device", "cpu")), world)
     if device.type == "cpu":
         set_cpu_threads(int(config.get("threads", 1)))
         keep_freed_memory()
     seed_everything(config["seed"])
+    if world.active:
+        distributed.start(world, device)
+        try:
+            return _execute_rank(prep, world, device, out_root, run_dir, sinks, control, name)
+        finally:
+            distributed.stop(world)
     path = Path(run_dir) if run_dir is not None else None
     lock = lock_run_dir(path) if path is not None else None
     try:
@@ -88,6 +101,48 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
             lock.release()
 
 
+def _execute_rank(prep: Prepared, world, device, out_root: str, run_dir: str | None,
+                  sinks, control, name: str | None) -> Summary:
+    """One rank of a distributed run. Rank 0 makes (or locks) the run directory and tells the
+    others its path; every rank builds the task, wraps its model in DDP and trains; only rank
+    0 writes."""
+    import torch.distributed as dist
+    path = Path(run_dir) if run_dir is not None else None
+    lock = None
+    if world.main:
+        if path is None:
+            path = _new_run_dir(prep, out_root, name)
+        else:
+            remove_stale_temps(path)
+        lock = lock_run_dir(path)
+    shared = [str(path) if path is not None else None]
+    dist.broadcast_object_list(shared, src=0)
+    path = Path(shared[0])
+    try:
+        try:
+            task = prep.preset.spec.load_task()(prep.config, device)
+        except TuidlError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the run fails, the program does not
+            if world.main:
+                return _failed_to_start(prep, path, device, e, sinks)
+            return Summary(preset=prep.preset.name, status="failed", message=str(e))
+        task.distribute(world)
+        if world.main:
+            return _train(prep, task, path, run_dir is not None, sinks, control, world)
+        from tuidl.engine.loop import Engine
+        from tuidl.engine.signals import stop_on_signals
+        checkpoint = path / CHECKPOINT
+        engine = Engine(task, prep.config, lambda event: None, preset=prep.preset.name,
+                        run_dir=str(path), control=control, world=world,
+                        resume_from=str(checkpoint) if run_dir is not None else None)
+        with stop_on_signals(control, repeats_interrupt=False):
+            return engine.run()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def _new_run_dir(prep: Prepared, out_root: str, name: str | None) -> Path:
     path = make_run_dir(out_root, name or prep.preset.name)
     write_atomic(path / CONFIG, dump_config(prep.preset, prep.config))
@@ -95,7 +150,7 @@ def _new_run_dir(prep: Prepared, out_root: str, name: str | None) -> Path:
 
 
 def _train(prep: Prepared, task, path: Path, resuming: bool,
-           sinks: Iterable[Callable[[Event], None]], control) -> Summary:
+           sinks: Iterable[Callable[[Event], None]], control, world=None) -> Summary:
     from tuidl.engine.loop import Engine
     from tuidl.engine.signals import stop_on_signals
     from tuidl.sinks.exports import CsvSink
@@ -109,11 +164,14 @@ def _train(prep: Prepared, task, path: Path, resuming: bool,
             sink(event)
 
     checkpoint = path / CHECKPOINT
+    extra = {"world": world} if world is not None else {}
     engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(path),
                     control=control, checkpoint_path=str(checkpoint),
-                    resume_from=str(checkpoint) if resuming else None)
+                    resume_from=str(checkpoint) if resuming else None, **extra)
     try:
-        with stop_on_signals(control):
+        # under torchrun a signal reaches each worker twice (the terminal's, then the
+        # launcher's forward of it): a repeat must not cut the agreed stop short
+        with stop_on_signals(control, repeats_interrupt=world is None):
             summary = engine.run()
     finally:
         jsonl.close()

@@ -18,6 +18,7 @@ from tuidl.diagnose import Diagnoser
 from tuidl.engine.activations import ActivationProbe
 from tuidl.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from tuidl.engine.control import Control
+from tuidl.engine.distributed import SINGLE, World, any_, mean, shard
 from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memory,
                                  out_of_memory_message)
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
@@ -64,8 +65,14 @@ class Updater:
 class Engine:
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
                  *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
-                 checkpoint_path: str | None = None, resume_from: str | None = None):
+                 checkpoint_path: str | None = None, resume_from: str | None = None,
+                 world: World = SINGLE):
+        """`world`: this process's place in a distributed run (see tuidl.engine.distributed):
+        each rank trains on its shard of every batch, step figures are averaged across ranks
+        and a stop is agreed at log steps; only rank 0 should be given sinks and a
+        checkpoint path."""
         self.task, self.config, self.emit = task, config, emit
+        self.world = world
         self.preset, self.run_dir = preset, run_dir
         self.control = control or Control()
         self.checkpoint_path, self.resume_from = checkpoint_path, resume_from
@@ -141,7 +148,7 @@ class Engine:
                           epochs=self.epoch, steps=self.step,
                           seconds=round(time.perf_counter() - t0, 3),
                           device=str(self.task.device), run_dir=self.run_dir, metrics=metrics,
-                          message=message,
+                          message=message, world_size=self.world.size,
                           diagnosis=d.as_dict() if (d := self.diagnoser.last) else None)
         self.emit(summary)
         return summary
@@ -166,11 +173,11 @@ class Engine:
                     return self._stopped()
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
                 log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
-                self.updater.capture = log_now and self.diagnostics
+                self.updater.capture = log_now and self.diagnostics and self.world.main
                 self.updater.step = self.step  # 0-based index of this step
-                self.window.append(task.train_step(idx, self.updater))
+                self.window.append(task.train_step(shard(idx, self.world), self.updater))
                 self.count, self.epoch_count = self.count + 1, self.epoch_count + 1
-                samples += task.samples_in(idx)
+                samples += task.samples_in(idx)  # the global batch: every rank's samples
                 self.step += 1
                 if log_now:
                     now = time.perf_counter()
@@ -201,7 +208,8 @@ class Engine:
             return
         reduced = self.task.reduce_outputs(new)  # float64 sums of float32 figures: exact, so
         keys = list(reduced)  # the totals do not depend on where a stop split the steps
-        for k, v in zip(keys, torch.stack([reduced[k] for k in keys]).tolist()):  # one sync
+        stacked = mean(torch.stack([reduced[k] for k in keys]), self.world)  # across ranks
+        for k, v in zip(keys, stacked.tolist()):  # one sync
             self.sums[k] = self.sums.get(k, 0.0) + v
             self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
 
@@ -245,6 +253,9 @@ class Engine:
 
     def _wait_if_paused(self) -> bool:
         c = self.control
+        if self.world.active:  # headless: no pause; a stop on any rank is agreed at log steps
+            return self.step % self.log_every != 0 or not any_(c.stop.is_set(), self.world,
+                                                               self.task.device)
         changes = c.changes
         if changes == self.seen_changes and not self.paused:
             return True  # nothing was asked since the last look: one read per step

@@ -21,13 +21,16 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 
 @contextmanager
-def stop_on_signals(control: Control) -> Iterator[None]:
+def stop_on_signals(control: Control, repeats_interrupt: bool = True) -> Iterator[None]:
+    """`repeats_interrupt=False` (a distributed worker): a second signal changes nothing, as
+    torch's launcher forwards the one the terminal already sent; it ends the workers itself
+    if they do not stop."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):
-        if control.stop.is_set() and signum == signal.SIGINT:
+        if control.stop.is_set() and signum == signal.SIGINT and repeats_interrupt:
             raise KeyboardInterrupt  # a second Ctrl+C: stop now
         control.stop_signal = signum
         control.request_stop()

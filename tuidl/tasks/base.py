@@ -16,6 +16,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from tuidl.engine.distributed import SINGLE, World, check_family
+
 
 @dataclass
 class Evaluation:
@@ -34,6 +36,7 @@ class Finish:
 class Task:
     unit = "samples"  # what throughput counts: samples/s, words/s
     time_grads: torch.Tensor | None = None  # [T] norms of dL/dh_t, set on logged steps
+    world: World = SINGLE  # set by `distribute` in a distributed run
 
     def __init__(self, config: dict[str, Any], device: torch.device):
         self.config = config
@@ -63,6 +66,11 @@ class Task:
 
     def evaluate(self) -> Evaluation:
         raise NotImplementedError
+
+    def distribute(self, world: World) -> None:
+        """Train as one rank of `world` (DistributedDataParallel). Families that support it
+        override this; the others refuse (the runner checks the family before it starts)."""
+        check_family(self.family, world)
 
     def finish(self, metrics: dict[str, float]) -> Finish:
         return Finish()

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tuidl.data.split import Split
+from tuidl.engine import distributed
 from tuidl.engine.optim import build_optimizer
 from tuidl.tasks.base import Evaluation, Finish, Task
 
@@ -26,6 +27,7 @@ class ClassifierTask(Task):
         c = self.config
         self.data, self.labels = data, labels
         self.model = model.to(self.device)
+        self.train_model = self.model  # what the training forward calls (DDP when distributed)
         self.models = {"model": self.model}
         self.optimizers = {"model": build_optimizer(
             c["optimizer"], self.model.parameters(), c["lr"], c.get("momentum", 0.9),
@@ -34,6 +36,13 @@ class ClassifierTask(Task):
         self.n_evals = 0
         # L1 applies to weights (not biases); collected once.
         self.l1_params = [p for n, p in self.model.named_parameters() if p.dim() > 1]
+
+    def distribute(self, world: distributed.World) -> None:
+        """One rank of a distributed run: the training forward goes through DDP (gradients
+        averaged over the ranks in backward); evaluation splits the validation set."""
+        if world.active:
+            self.world = world
+            self.train_model = distributed.wrap(self.model, self.device)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.config.get("loss", "cross_entropy") == "mse":
@@ -75,7 +84,7 @@ class ClassifierTask(Task):
     def forward_train(self, x: torch.Tensor, logged: bool, step: int) -> torch.Tensor:
         """The training forward pass of step `step` (0-based); `logged` = its statistics are
         recorded."""
-        return self.model(x)
+        return self.train_model(x)
 
     def after_backward(self) -> None:
         """Read what backward left (gradients of intermediate tensors) before the update."""
@@ -83,6 +92,8 @@ class ClassifierTask(Task):
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         self.model.eval()
+        if not len(x):
+            return self.model(x)
         return torch.cat([self.model(x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)])
 
     def score(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
@@ -94,12 +105,28 @@ class ClassifierTask(Task):
     def evaluate(self) -> Evaluation:
         self.n_evals += 1
         d, k = self.data, len(self.labels)
-        loss, acc, pred = self.score(d.x_val, d.y_val)
-        counts = torch.bincount(d.y_val * k + pred, minlength=k * k).view(k, k)
+        if self.world.active:
+            loss, acc, counts = self._score_shared(d.x_val, d.y_val, k)
+        else:
+            loss, acc, pred = self.score(d.x_val, d.y_val)
+            counts = torch.bincount(d.y_val * k + pred, minlength=k * k).view(k, k)
         loss_f, acc_f = torch.stack([loss, acc]).tolist()
         metrics = {"val_loss": loss_f, "val_accuracy": acc_f}
         view = self.view() if self._view_due() else None
         return Evaluation(metrics, (self.labels, counts.tolist()), view)
+
+    def _score_shared(self, x: torch.Tensor, y: torch.Tensor, k: int):
+        """Each rank scores its part of (x, y); the loss sums and confusion counts are summed
+        across ranks, so every rank gets the figures of the whole set."""
+        part = distributed.split(len(y), self.world)
+        xs, ys = x[part], y[part]
+        logits = self.predict(xs)
+        counts = torch.bincount(ys * k + logits.argmax(1), minlength=k * k)
+        loss_sum = (self.loss(logits, ys).double() * len(ys)) if len(ys) else logits.new_zeros(
+            (), dtype=torch.float64)
+        both = distributed.sum_(torch.cat([loss_sum.view(1), counts.double()]), self.world)
+        counts = both[1:].round().long().view(k, k)
+        return (both[0] / len(y)).float(), counts.diagonal().sum() / counts.sum(), counts
 
     def _view_due(self) -> bool:
         every = int(self.config.get("view_every", 1))

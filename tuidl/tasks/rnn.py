@@ -85,9 +85,10 @@ class RNNTask(ClassifierTask):
         (`time_grads` [L]). Chosen by the step number, so a resumed run probes the same steps."""
         every = self.config.get("time_grads_every", 100)
         if not (logged and every and step % every < self.config.get("log_every", 10)
-                and getattr(self.model, "probes_time", False)):
+                and getattr(self.model, "probes_time", False)
+                and self.train_model is self.model):  # DDP runs forward() only
             self.states = None
-            return self.model(x)
+            return self.train_model(x)
         logits, self.states = self.model.forward_steps(x)
         self.steps = x.shape[1]
         return logits
