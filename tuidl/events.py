@@ -144,6 +144,7 @@ class Summary(Event):
     message: str = ""
     diagnosis: dict[str, Any] | None = None  # the last gradient-health diagnosis
     world_size: int = 1  # processes that trained together (torchrun / --nproc)
+    system: dict[str, Any] | None = None  # peak memory, mean CPU % and GPU utilisation
 
     def public(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("preset", "status", "epochs", "steps", "seconds",
@@ -152,12 +153,29 @@ class Summary(Event):
             out["message"] = self.message
         if self.diagnosis:
             out["diagnosis"] = self.diagnosis
+        if self.system:
+            out["system"] = self.system
         return out
+
+
+@dataclass
+class System(Event):
+    """The hardware, about once a second (tuidl.engine.system): the process's CPU % (100 = one
+    core) and resident memory, milliseconds per step and, on CUDA, one dict per GPU the run uses
+    (index, name, util %, total_mb, used_mb, temperature_c, power_w, power_limit_w from the
+    driver, None where it does not report one; and for the run's own device torch's
+    allocated_mb, reserved_mb and peak_mb)."""
+    type: ClassVar[str] = "system"
+    device: str = "cpu"
+    cpu_percent: float = 0.0
+    rss_mb: float = 0.0
+    step_ms: float | None = None
+    gpus: list[dict[str, Any]] = field(default_factory=list)
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
     RunStart, Scalars, GradStats, TimeGrads, ActivationHealth, DiagnosisEvent, EvalMetrics,
-    Confusion, TaskView, Status, Exported, Summary)}
+    Confusion, TaskView, Status, Exported, Summary, System)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

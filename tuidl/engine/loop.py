@@ -7,6 +7,7 @@ statistics of that step. Evaluation happens once per epoch and may sync freely.
 from __future__ import annotations
 
 import math
+import os
 import time
 import traceback
 from pathlib import Path
@@ -24,8 +25,8 @@ from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memo
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
 from tuidl.engine.signals import signal_name
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          Exported, GradStats, RunStart, Scalars, Status, Summary, TaskView,
-                          TimeGrads)
+                          Exported, GradStats, RunStart, Scalars, Status, Summary, System,
+                          TaskView, TimeGrads)
 from tuidl.tasks.base import Task
 
 
@@ -129,6 +130,7 @@ class Engine:
         self._run_start()
         self._emit(Status, status="running")
         status, message = "completed", ""
+        self.sampler = self._start_sampler()
         try:
             status, message = self._train()
         except KeyboardInterrupt:  # a second Ctrl+C: the last checkpoint stands
@@ -138,6 +140,10 @@ class Engine:
             if is_out_of_memory(e):
                 message = out_of_memory_message(e, self.task.device, self.task.batch_size)
             self.error_traceback = traceback.format_exc()
+        system = None
+        if self.sampler is not None:
+            self.sampler.close()
+            system = self.sampler.summary()
         finish = self.task.finish(self.metrics) if status not in ("failed", "diverged") else None
         metrics = dict(self.metrics)
         if finish:
@@ -148,10 +154,22 @@ class Engine:
                           epochs=self.epoch, steps=self.step,
                           seconds=round(time.perf_counter() - t0, 3),
                           device=str(self.task.device), run_dir=self.run_dir, metrics=metrics,
-                          message=message, world_size=self.world.size,
+                          message=message, world_size=self.world.size, system=system,
                           diagnosis=d.as_dict() if (d := self.diagnoser.last) else None)
         self.emit(summary)
         return summary
+
+    def _start_sampler(self):
+        """The hardware readings' thread (tuidl.engine.system), on the rank that writes; in a
+        distributed CUDA run it shows every GPU of this node's ranks."""
+        if not self.world.main:
+            return None
+        from tuidl.engine import system
+        gpus = None
+        if self.world.active and self.task.device.type == "cuda":
+            gpus = list(range(int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
+        return system.SystemSampler(self.task.device, lambda: self.step, gpus=gpus,
+                                    every=system.SYSTEM_EVERY_S).start()
 
     def _train(self) -> tuple[str, str]:
         """Train to the end; a divergence under a front end that asked for it goes back to
@@ -308,6 +326,9 @@ class Engine:
         values.update(self._lrs())
         values[f"{self.task.unit}_per_s"] = rate
         self._emit(Scalars, values=values)
+        reading = self.sampler.take() if self.sampler is not None else None
+        if reading is not None:  # at most one a second, made in the sampler's thread
+            self._emit(System, **reading)
         if host:
             stats = [row for name, block in zip(probed, host)
                      for row in probes[name].layers(block)]

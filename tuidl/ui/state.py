@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          GradStats, RunStart, Scalars, Status, Summary, TaskView, TimeGrads)
+                          GradStats, RunStart, Scalars, Status, Summary, System, TaskView,
+                          TimeGrads)
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
+SYSTEM_HISTORY = 60  # device readings kept for the sparklines
 CLASSIFIER_FAMILIES = ("perceptron", "mlp", "cnn", "rnn")  # the families that send confusion
 
 
@@ -59,6 +61,9 @@ class RunState:
     activations: ActivationHealth | None = None
     view: TaskView | None = None
     summary: Summary | None = None
+    system: System | None = None  # the latest hardware reading
+    cpu_history: list[float] = field(default_factory=list)  # process CPU %, per reading
+    util_history: dict[int, list[float]] = field(default_factory=dict)  # GPU index: util %
     version: int = 0  # bumped on every change; widgets redraw only when it moved
 
     def apply(self, event: Event) -> None:
@@ -101,6 +106,15 @@ class RunState:
             self.confusion = event
         elif isinstance(event, TaskView):
             self.view = event
+        elif isinstance(event, System):
+            self.system = event
+            self.cpu_history.append(event.cpu_percent)
+            del self.cpu_history[:-SYSTEM_HISTORY]
+            for g in event.gpus:
+                if g.get("util") is not None:
+                    hist = self.util_history.setdefault(g["index"], [])
+                    hist.append(g["util"])
+                    del hist[:-SYSTEM_HISTORY]
         elif isinstance(event, Status):
             self.status, self.message = event.status, event.message or self.message
         elif isinstance(event, Summary):

@@ -23,6 +23,7 @@ from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
 from tuidl.ui.widgets.confusion import ConfusionView
+from tuidl.ui.widgets.device_panel import DevicePanel
 from tuidl.ui.widgets.grad_panel import GradPanel
 from tuidl.ui.widgets.header import RunHeader
 from tuidl.ui.widgets.task_view import TaskViewWidget
@@ -32,6 +33,7 @@ from tuidl.ui.widgets.task_view import TaskViewWidget
 REFRESH_HZ = 4  # events drained, header and status line
 CHART_HZ = 2  # charts and panels, at most; at once when the run's status changes
 WIDE = 140  # columns from which the task view gets a column of its own
+TALL = 40  # rows from which the device panel has room for its full form
 GRAD_TITLE = "gradient L2 norm per layer"
 NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
 UNFINISHED = ("waiting", "running", "paused")  # a run in these has not said how it ended
@@ -76,6 +78,7 @@ class TrainingScreen(Screen):
             with Vertical(id="charts"):
                 yield LossChart(id="loss-chart")
                 yield MetricChart(id="metric-chart")
+                yield DevicePanel(id="device-panel")
             with Vertical(id="side"):
                 with VerticalScroll(id="grad-box"):
                     yield self.grad_panel
@@ -90,6 +93,7 @@ class TrainingScreen(Screen):
         self.query_one("#grad-box").border_title = GRAD_TITLE
         self.query_one("#confusion-box").border_title = "confusion matrix (validation)"
         self.task_view.border_title = "task view"
+        self.query_one(DevicePanel).border_title = "device"
         self.set_class(True, "-show-confusion")
         self.pump()
         self.set_interval(1 / REFRESH_HZ, self.pump)
@@ -108,6 +112,7 @@ class TrainingScreen(Screen):
         if self.task_view.parent is None:  # not composed yet
             return
         wide = (self.size.width if width is None else width) >= WIDE
+        self.query_one(DevicePanel).set_class(self.size.height < TALL, "-compact")
         confusion = self.state.has_confusion
         self.set_class(wide, "-wide")
         self.set_class(not confusion, "-no-confusion")
@@ -166,6 +171,9 @@ class TrainingScreen(Screen):
             self.query_one(ConfusionView).update_confusion(s.confusion)
             self.task_view.update_view(s.view, s.metrics)
             self.set_class(s.confusion is not None, "-has-confusion")
+            if s.system is not None:
+                self.query_one(DevicePanel).update_state(s)
+                self.set_class(True, "-has-system")
             msg = self.query_one("#message", Static)
             msg.update(f"{s.status}: {s.message}" if s.message else "")
             msg.set_class(s.status in ("failed", "diverged"), "-error")
