@@ -134,3 +134,17 @@ def test_shards_are_disjoint_and_cover_the_batch():
 def test_the_world_comes_from_torchruns_environment():
     assert from_env({}) == World()
     assert from_env({"WORLD_SIZE": "4", "RANK": "2", "LOCAL_RANK": "0"}) == World(2, 4, 0)
+
+
+def test_a_live_run_directory_refuses_a_distributed_resume(distributed_runs):
+    """Rank 0 cannot lock it: every rank says so and exits 2, none waits for the others."""
+    from tuidl.sinks.rundir import lock_run_dir
+    run_dir = distributed_runs["mlp-digits"]
+    lock = lock_run_dir(run_dir)  # as a live run holds it
+    try:
+        done = tuidl_run("--resume", str(run_dir), "--nproc", "2", "--epochs", "41",
+                         timeout=120)
+    finally:
+        lock.release()
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "error:" in done.stderr and "Traceback" not in done.stderr

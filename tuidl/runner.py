@@ -108,16 +108,21 @@ def _execute_rank(prep: Prepared, world, device, out_root: str, run_dir: str | N
     0 writes."""
     import torch.distributed as dist
     path = Path(run_dir) if run_dir is not None else None
-    lock = None
+    lock, error = None, None
     if world.main:
-        if path is None:
-            path = _new_run_dir(prep, out_root, name)
-        else:
-            remove_stale_temps(path)
-        lock = lock_run_dir(path)
-    shared = [str(path) if path is not None else None]
+        try:
+            if path is None:
+                path = _new_run_dir(prep, out_root, name)
+            else:
+                remove_stale_temps(path)
+            lock = lock_run_dir(path)
+        except TuidlError as e:  # every rank says it and exits 2, none waits for rank 0
+            error = str(e)
+    shared = [error, str(path) if path is not None else None]
     dist.broadcast_object_list(shared, src=0)
-    path = Path(shared[0])
+    if shared[0] is not None:
+        raise TuidlError(shared[0])
+    path = Path(shared[1])
     try:
         try:
             task = prep.preset.spec.load_task()(prep.config, device)
