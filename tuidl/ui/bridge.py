@@ -6,8 +6,8 @@ step and the engine never waits for the UI.
 """
 from __future__ import annotations
 
+import collections
 import os
-import queue
 import signal
 import threading
 import time
@@ -47,19 +47,34 @@ class LiveRun(EventSource):
         self.process = ctx.Process(target=_train_in_child, name="tuidl-engine", daemon=True,
                                    args=(prepared, out_root, self.queue, self.control))
         self.process.start()
+        # A reader thread takes events off the queue as they come. A child killed halfway
+        # through writing one (the out-of-memory killer's SIGKILL; large events are not one
+        # atomic pipe write) leaves a message that can never be read whole: only this daemon
+        # thread waits on it, never the app. The run directory's events.jsonl holds the rest.
+        self.received: collections.deque[Event] = collections.deque()
+        self.drained = False  # after a clean exit: the reader has had the last events
+        threading.Thread(target=self._read, name="tuidl-events", daemon=True).start()
 
-    def poll(self) -> list[Event]:
-        if (self.process.exitcode or 0) < 0:
-            # killed by a signal (the out-of-memory killer's SIGKILL): it may have died halfway
-            # through writing an event, and reading that one would wait forever; the run
-            # directory's events.jsonl holds what it wrote
-            return []
-        out = []
+    def _read(self) -> None:
         while True:
             try:
-                out.append(self.queue.get_nowait())
-            except queue.Empty:
-                return out
+                self.received.append(self.queue.get())
+            except (EOFError, OSError, ValueError):  # the queue was closed
+                return
+
+    def poll(self) -> list[Event]:
+        if self.process.exitcode == 0 and not self.drained:
+            self.drained = True
+            # a clean exit wrote every event whole: let the reader take the last ones, so
+            # a caller that saw the exit code gets everything the child sent
+            deadline = time.monotonic() + 2.0
+            while not self.queue.empty() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(0.01)  # the one the reader has taken and not yet appended
+        out = []
+        while self.received:
+            out.append(self.received.popleft())
+        return out
 
     @property
     def alive(self) -> bool:
