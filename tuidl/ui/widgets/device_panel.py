@@ -8,9 +8,9 @@ CPU % with its history and its resident memory. Both: samples/s and milliseconds
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import StateView
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK = 24  # readings in a sparkline
@@ -39,16 +39,8 @@ def _meter(used: float, total: float | None) -> Text:
     return Text("█" * filled, style=style) + Text("░" * (METER - filled), style="dim")
 
 
-class DevicePanel(Widget):
+class DevicePanel(StateView):
     DEFAULT_CSS = "DevicePanel { height: auto; }"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.state: RunState | None = None
-
-    def update_state(self, state: RunState) -> None:
-        self.state = state
-        self.refresh(layout=True)
 
     def render(self) -> Text:
         s = self.state

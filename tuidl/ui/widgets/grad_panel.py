@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
-from textual.widget import Widget
 
 from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import StateView
 from tuidl.ui.widgets.colors import HEALTH, sequential
 
 LOG_MIN, LOG_MAX = -8.0, 2.0  # bar axis: 1e-8 … 1e2
@@ -43,16 +43,8 @@ def _frac(norm: float) -> float:
     return min(1.0, max(0.0, (math.log10(norm) - LOG_MIN) / (LOG_MAX - LOG_MIN)))
 
 
-class GradPanel(Widget):
+class GradPanel(StateView):
     DEFAULT_CSS = "GradPanel { height: auto; }"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.state: RunState | None = None
-
-    def update_state(self, state: RunState) -> None:
-        self.state = state
-        self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:
         s = self.state

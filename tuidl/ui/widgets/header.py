@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
-from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import StateView
 
 STATUS_STYLE = {"running": "bold green", "paused": "bold yellow", "completed": "bold cyan",
                 "stopped": "bold yellow", "diverged": "bold magenta", "failed": "bold red",
@@ -19,16 +18,10 @@ def _clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
-class RunHeader(Widget):
+class RunHeader(StateView):
     DEFAULT_CSS = "RunHeader { height: 1; }"
 
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.state: RunState | None = None
-
-    def update_state(self, state: RunState) -> None:
-        self.state = state
-        self.refresh()
+    RELAYOUT = False
 
     def render(self) -> Text:
         s = self.state
