@@ -2,10 +2,10 @@
 
 It is what `torchrun --standalone --nproc-per-node N -m tuidl run …` does (a rendezvous on a
 free local port, one worker process per rank, the environment each reads in
-`tuidl.engine.distributed`), called as a library so that tuidl keeps its own exit codes: 0 when
-the run completed, the stopping signal's 128+N when a signal stopped it, rank 0's code when a
-worker failed. A signal to the launcher reaches every worker, which stop together at a log step
-with a checkpoint; `--resume RUN_DIR --nproc N` goes on from there.
+`tuidl.engine.distributed`), called as a library so that tuidl keeps its own exit codes: 0 when the run completed, the
+stopping signal's 128+N when a signal stopped it, the first worker's own code (2 bad input,
+1 failed) when one failed. A signal to the launcher reaches every worker, which stop together
+at a log step with a checkpoint; `--resume RUN_DIR --nproc N` goes on from there.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def launch(nproc: int, args: list[str]) -> int:
 
     for name in list(logging.root.manager.loggerDict):  # each sets its own level: WARNING
         if name.startswith("torch.distributed"):  # tuidl's own lines say what happened
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc,
                           run_id=str(uuid.uuid4()), rdzv_backend="c10d",
                           rdzv_endpoint="localhost:0", max_restarts=0, monitor_interval=0.1)
@@ -31,7 +31,10 @@ def launch(nproc: int, args: list[str]) -> int:
     except SignalException as e:  # the workers got it too and stopped at a checkpoint
         return 128 + int(e.sigval)
     except ChildFailedError as e:
-        codes = {f.local_rank: f.exitcode for f in e.failures.values()}
-        code = codes[min(codes)]
-        return code if code > 0 else 128 - code if code < 0 else 1  # -N: killed by signal N
+        # a worker's own exit code (2: bad input, 1: failed) over the signal the launcher then
+        # sent the others; -N: killed by signal N
+        codes = [f.exitcode for _, f in sorted(e.failures.items())]
+        own = [c for c in codes if c > 0]
+        code = own[0] if own else codes[0]
+        return code if code > 0 else 128 - code if code < 0 else 1
     return 0
