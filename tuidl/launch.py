@@ -2,8 +2,8 @@
 
 It is what `torchrun --standalone --nproc-per-node N -m tuidl run …` does (a rendezvous on a
 free local port, one worker process per rank, the environment each reads in
-`tuidl.engine.distributed`), called as a library so that tuidl keeps its own exit codes: 0 when the run completed, the
-stopping signal's 128+N when a signal stopped it, the first worker's own code (2 bad input,
+`tuidl.engine.distributed`), called as a library so that tuidl keeps its own exit codes: 0
+when the run completed, the stopping signal's 128+N when a signal stopped it, the first worker's own code (2 bad input,
 1 failed) when one failed. A signal to the launcher reaches every worker, which stop together
 at a log step with a checkpoint; `--resume RUN_DIR --nproc N` goes on from there.
 """
