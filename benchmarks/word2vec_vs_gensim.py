@@ -49,6 +49,7 @@ CASES = {
 TUIDL_ONLY = {  # tuidl's own knobs, not shared with gensim
     "world-big": {"batch_size": 4096},
 }
+OWN_KNOBS = {"share_negatives": 1, "by_window": False}  # shown when a preset sets them
 SHARED = ("mode", "dim", "window", "negatives", "epochs", "min_count", "subsample", "seed")
 
 
@@ -146,9 +147,10 @@ def main() -> None:
         words = corpus_words(sentences, cfg["min_count"]) * cfg["epochs"]
         shared = ", ".join(f"{k}={cfg[k]}" for k in SHARED[:-1])
         own = {**overrides, **TUIDL_ONLY.get(name, {})}
-        mine = {**({"share_negatives": cfg["share_negatives"]}
-                   if cfg.get("share_negatives", 1) != 1 else {}), **TUIDL_ONLY.get(name, {})}
-        knobs = " ".join(f"{k}={v}" for k, v in mine.items())
+        mine = {**{k: cfg[k] for k in OWN_KNOBS if cfg.get(k, OWN_KNOBS[k]) != OWN_KNOBS[k]},
+                **TUIDL_ONLY.get(name, {})}
+        knobs = " ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                         for k, v in mine.items())
         runs = [(f"tuidl{args.tag} {args.device} threads={n} {knobs}".strip(),
                  lambda n=n: run_tuidl(preset, own, args.device, n))
                 for n in map(int, args.tuidl_threads.split(","))]

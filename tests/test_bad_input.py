@@ -96,6 +96,8 @@ CASES = [
     row(["run", "mlp", "--nproc", "0"], "--nproc 0: give a number of processes >= 1"),
     row(["run", "gan-ring", "--nproc", "2"], "the gan family trains on one process only"),
     row(["run", "word2vec", "--nproc", "2"], "the word2vec family trains on one process only"),
+    row(["run", "word2vec", "--set", "by_window=true"],
+        "by_window gives each window its own noise words: set share_negatives = 1"),
     row(["run", "perceptron-xor"], "the perceptron family trains on one process only",
         setup=lambda mp: [mp.setenv(k, v) for k, v in
                           (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0"))],

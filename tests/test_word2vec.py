@@ -21,10 +21,12 @@ def test_skipgram_world_clusters_categories(train):
     assert first < m["precision_at_5"]  # it learned: the first epoch is still far from it
 
 
-@pytest.mark.parametrize("mode", ["cbow", "skip_gram"])
+@pytest.mark.parametrize("mode", ["cbow", "skip_gram", "skip_gram by_window"])
 def test_one_small_epoch_emits_grads_for_every_layer_and_a_view(train, mode):
+    mode, *window = mode.split()
+    extra = ["by_window=true", "share_negatives=1"] if window else []
     summary, _, events = train("word2vec-cbow", f"mode={mode}", "epochs=1", "n_sentences=200",
-                               "log_every=2", "batch_size=64", "min_count=1")
+                               "log_every=2", "batch_size=64", "min_count=1", *extra)
     assert summary["status"] == "completed" and summary["epochs"] == 1
     start = events[0]
     assert start["type"] == "run_start" and start["family"] == "word2vec"
@@ -160,3 +162,26 @@ def test_hand_written_gradients_match_autograd_on_plain_indexing(mode, share):
     assert torch.allclose(loss, ref, atol=1e-6)
     assert torch.allclose(model.in_embed.weight.grad, w_in.grad, atol=1e-6)
     assert torch.allclose(model.out_embed.weight.grad, w_out.grad, atol=1e-6)
+
+
+def test_a_window_scores_its_pairs_as_skipgram_does_with_the_noise_words_shared():
+    """window_loss over windows = skipgram_loss over the same (center, context) pairs, each
+    pair meeting its window's noise words: the same loss and the same gradients."""
+    from tuidl.models.word2vec import Word2Vec
+    torch.manual_seed(0)
+    model, ref = Word2Vec(30, 8), Word2Vec(30, 8)
+    with torch.no_grad():
+        model.out_embed.weight.normal_()
+    ref.load_state_dict(model.state_dict())
+    center, context = torch.randint(30, (16,)), torch.randint(30, (16, 6))
+    mask = torch.rand(16, 6) > 0.4
+    mask[:, 0] = True  # every word has a context
+    negatives = torch.randint(30, (16, 4))
+    loss = model.window_loss(center, context, mask, negatives)
+    loss.backward()
+    b, j = mask.nonzero(as_tuple=True)
+    expected = ref.skipgram_loss(center[b], context[b, j], negatives[b])
+    expected.backward()
+    assert torch.allclose(loss, expected, atol=1e-6)
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert torch.allclose(p.grad, q.grad, atol=1e-6)

@@ -49,8 +49,10 @@ class Scores(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gs: torch.Tensor):
         v, u, t = ctx.saved_tensors
-        g = gs.unsqueeze(2)  # [B, 1+k, 1]
-        grad_v = (g * u).sum(1)
+        if u.shape[1] >= 8:  # a window's targets: a batch of vector-matrix products wins
+            grad_v = torch.bmm(gs.unsqueeze(1), u).squeeze(1)
+        else:
+            grad_v = (gs.unsqueeze(2) * u).sum(1)
         grad_u = torch.einsum("bk,bd->bkd", gs, v).reshape(-1, v.shape[-1])
         grad_out = grad_u.new_zeros(ctx.rows, v.shape[-1]).index_add_(0, t.reshape(-1), grad_u)
         return grad_v, grad_out, None
@@ -108,6 +110,21 @@ class Word2Vec(nn.Module):
     def skipgram_loss(self, center: torch.Tensor, context: torch.Tensor,
                       negatives: torch.Tensor) -> torch.Tensor:
         return self._loss(Rows.apply(self.in_embed.weight, center), context, negatives)
+
+    def window_loss(self, center: torch.Tensor, context: torch.Tensor, mask: torch.Tensor,
+                    negatives: torch.Tensor) -> torch.Tensor:
+        """Skip-gram by windows: the pairs (center b, context j) of each word's window at
+        once, scored against the window's own k noise words (each pair still meets k of them).
+        The mean pair loss, as `skipgram_loss` gives over pairs: a center's input vector is
+        gathered once for its window instead of once per pair, and the scoring has no tiny
+        matmuls. context: [B, 2W] padded, mask: [B, 2W] which are words, negatives: [B, k]."""
+        m = context.shape[1]
+        v = Rows.apply(self.in_embed.weight, center)
+        s = Scores.apply(v, self.out_embed.weight, torch.cat([context, negatives], 1))
+        w = mask.to(s.dtype)
+        pairs = w.sum(1)  # the window's pairs, each meeting the k noise words
+        ll = (F.logsigmoid(s[:, :m]) * w).sum(1) + F.logsigmoid(-s[:, m:]).sum(1) * pairs
+        return -ll.sum() / pairs.sum().clamp_min(1.0)
 
     def cbow_loss(self, context: torch.Tensor, mask: torch.Tensor, center: torch.Tensor,
                   negatives: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,9 @@ FAMILY = Family(
               "words (each still meets `negatives` of them): fewer rows gathered and a "
               "batched matrix product, much faster; 1 = every example draws its own",
               min=1, max=4096),
+        Param("by_window", bool, False, "skip_gram: an example is a word and its whole "
+              "window, whose pairs share its noise words (pWord2Vec's batching, ~1.4x faster; "
+              "batch_size counts words; needs share_negatives = 1)"),
         Param("subsample", float, 1e-3, "Mikolov's t: keep a word of share f with p = "
               "sqrt(t/f) + t/f, once at the start (0 = off)", min=0, max=1),
         Param("min_count", int, 5, "words seen fewer times are left out of the vocabulary",

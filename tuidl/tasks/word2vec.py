@@ -14,6 +14,11 @@ epoch sees, and with them every preset's figures. Memory on the device: 4 bytes 
 permutation of example numbers (8 bytes per pair) is then the largest cost, about 1 GB for a
 text8-sized corpus at window 5, where the stored int64 pairs alone took 2.7 GB.
 
+With `by_window`, a skip-gram example is a word with its whole window (a CBOW row): the
+window's pairs are scored at once against noise words the window draws for all of them
+(pWord2Vec's batching, Ji et al. 2016): a center's vector is gathered once per window instead of
+once per pair, and no pair table is built.
+
 A step draws `negatives` noise words per example on the device and takes one optimizer step on
 both embeddings. Throughput counts corpus words per second, as the original tool did: a
 skip-gram step on B pairs covers B / (pairs per word) words.
@@ -100,14 +105,15 @@ class Windows:
         return torch.where(back, right, left), torch.where(back, left, right)
 
     def cbow(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(center [B], context [B, 2W] 0-padded, mask [B, 2W]) of rows number k."""
+        """(center [B], context [B, 2W] 0-padded, mask [B, 2W]) of rows number k: CBOW's
+        examples, and skip-gram's by window."""
         s = torch.searchsorted(self.row_starts, k, right=True) - 1
-        lo = self.starts[s]
-        p = lo + k - self.row_starts[s]
+        lo = self.starts.index_select(0, s)  # index_select: less overhead than `[]`
+        p = lo + k - self.row_starts.index_select(0, s)
         j = p[:, None] + self.offsets
-        mask = (j >= lo[:, None]) & (j < (lo + self.lengths[s])[:, None])
-        ctx = self.ids[j.clamp(0, len(self.ids) - 1)].long()
-        return self.ids[p].long(), torch.where(mask, ctx, 0), mask
+        mask = (j >= lo[:, None]) & (j < (lo + self.lengths.index_select(0, s))[:, None])
+        ctx = self.ids.index_select(0, j.clamp(0, len(self.ids) - 1).view(-1)).view(j.shape)
+        return self.ids.index_select(0, p).long(), torch.where(mask, ctx.long(), 0), mask
 
 
 class Word2VecTask(Task):
@@ -123,8 +129,13 @@ class Word2VecTask(Task):
         rng = np.random.default_rng(c["seed"] + 104729)
         ids, sid = subsample(ids, sid, vocab.counts, c["subsample"], rng)
         self.cbow = c["mode"] == "cbow"
-        self.windows = Windows(ids, sid, c["window"], device, pairs=not self.cbow)
-        self.n_train = self.windows.n_rows if self.cbow else self.windows.n_pairs
+        self.by_window = not self.cbow and c.get("by_window", False)
+        if self.by_window and c.get("share_negatives", 1) != 1:
+            raise ConfigError("by_window gives each window its own noise words: set "
+                              "share_negatives = 1 (or by_window = false)")
+        by_rows = self.cbow or self.by_window
+        self.windows = Windows(ids, sid, c["window"], device, pairs=not by_rows)
+        self.n_train = self.windows.n_rows if by_rows else self.windows.n_pairs
         if not self.n_train:
             what = "examples" if self.cbow else "pairs"
             raise ConfigError(f"the corpus yields no training {what} (too few words per sentence)")
@@ -167,6 +178,9 @@ class Word2VecTask(Task):
         if self.cbow:
             center, context, mask = self.windows.cbow(idx)
             loss = self.model.cbow_loss(context, mask, center, negatives)
+        elif self.by_window:
+            center, context, mask = self.windows.cbow(idx)
+            loss = self.model.window_loss(center, context, mask, negatives)
         else:
             center, context = self.windows.skipgram(idx)
             loss = self.model.skipgram_loss(center, context, negatives)
