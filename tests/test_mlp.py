@@ -43,3 +43,25 @@ def test_every_2d_dataset_trains_and_draws_a_boundary(train, dataset):
     view = [e for e in events if e["type"] == "task_view"][-1]["data"]
     assert len(view["prob"]) == 48 and len(view["prob"][0]) == 48
     assert all(0.0 <= p <= 1.0 for row in view["prob"] for p in row)
+
+
+def test_the_digits_are_scikit_learns_read_without_importing_it():
+    """The 8x8 digits come straight from scikit-learn's data file (importing the package
+    costs 1.5 s of every run's start) and are the very arrays its load_digits gives."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    code = ("import sys; from tuidl.data.digits import load_digits_arrays; "
+            "x, y = load_digits_arrays(); print(x.shape, y.shape, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["(1797,", "64)", "(1797,)", "False"]
+    from sklearn.datasets import load_digits
+
+    from tuidl.data.digits import load_digits_arrays
+    x, y = load_digits_arrays()
+    d = load_digits()
+    assert x.dtype == np.float32 and y.dtype == np.int64
+    assert np.array_equal(x, (d.data / 16.0).astype(np.float32))
+    assert np.array_equal(y, d.target)
