@@ -338,7 +338,16 @@ def main() -> None:
         code = 2
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         code = 130
+    quick_exit_collection()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def quick_exit_collection() -> None:
+    """The work is done and its files are closed: let the interpreter's shutdown skip walking
+    every object torch created for reference cycles (0.7 s of each `tuidl run` here). Objects
+    are still released as usual; only cyclic garbage is left to the process's end."""
+    import gc
+    gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

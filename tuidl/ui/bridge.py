@@ -158,6 +158,8 @@ def _train_in_child(prepared, out_root: str, events, control) -> None:
     finally:
         events.close()
         events.join_thread()
+        import gc
+        gc.freeze()  # a quick exit: shutdown skips the cycle search over torch's objects
 
 
 class FileFollower(EventSource):
