@@ -30,8 +30,9 @@ Fairness: every measurement runs in a fresh interpreter (as `tuidl run` and the 
 do), after a short warm-up of the same kind there; one CPU thread everywhere (tuidl's `threads`
 default; torch.set_num_threads(1) in the reference loops); `--repeats` rounds, the order of the
 five rotating per round; the fastest round of each is reported (`--stat median` for the middle
-one: on a shared machine the same loop varies by +-10 % between rounds). Rows go to
-benchmarks/RESULTS.md (results.py).
+one: on a shared machine the same loop varies by +-10 % between rounds). The ratios are paired:
+each round's own ratio (both sides measured within the same round), the median over the rounds
+and their range. Rows go to benchmarks/RESULTS.md (results.py).
 """
 from __future__ import annotations
 
@@ -189,6 +190,13 @@ def measure(preset: str, kinds: list[str], repeats: int, scale: float, device: s
     if "tui" in times:
         out["tui_all"] = samples / pick([x["seconds"] for x in times["tui"]])
         out["tui_rate"] = statistics.median(x["rate"] for x in times["tui"])
+    seconds = {k: [x if isinstance(x, float) else x["seconds"] for x in v]
+               for k, v in times.items()}
+    if "headless" in times:
+        seconds["headless_all"] = seconds["headless"]
+        seconds["headless"] = [x["train_seconds"] for x in times["headless"]]
+    out["paired"] = {(a, b): [tb / ta for ta, tb in zip(seconds[a], seconds[b])]
+                     for a, b in PAIRS if a in seconds and b in seconds}
     return out
 
 
@@ -196,8 +204,19 @@ STAT = {"best": min, "median": statistics.median}
 pick = min  # set by --stat
 
 
-def ratio(a, b) -> str:
-    return f"{a / b:.2f}" if a and b else "-"
+# the ratios reported: (faster side, reference) of samples/s, compared round by round
+PAIRS = [("headless", "bare"), ("headless", "bare_fused"), ("tui", "headless_all"),
+         ("headless", "dataloader")]
+
+
+def ratio(ratios: list[float] | None) -> str:
+    """The median of the per-round ratios, and their range when there are several: each
+    round measures both sides minutes apart at most, so a slow spell of the machine falls on
+    both, where the best (or median) of each side separately may come from different spells."""
+    if not ratios:
+        return "-"
+    mid = f"{statistics.median(ratios):.2f}"
+    return mid if len(ratios) == 1 else f"{mid} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 COLUMNS = ["preset", "steps", "bare", "bare fused", "DataLoader", "headless", "headless +eval",
@@ -206,11 +225,10 @@ COLUMNS = ["preset", "steps", "bare", "bare fused", "DataLoader", "headless", "h
 
 
 def row(m: dict) -> list:
-    g = m.get
+    g, p = m.get, m["paired"].get
     return [m["preset"], m["steps"], g("bare", "-"), g("bare_fused", "-"), g("dataloader", "-"),
             g("headless", "-"), g("headless_all", "-"), g("tui_all", "-"),
-            ratio(g("headless"), g("bare")), ratio(g("headless"), g("bare_fused")),
-            ratio(g("tui_all"), g("headless_all")), ratio(g("headless"), g("dataloader"))]
+            *[ratio(p(pair)) for pair in PAIRS]]
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -245,7 +263,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows = [row(m) for m in results]
     load = f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     print(f"samples/s, {args.stat} of {args.repeats}; headless = training only (evaluation "
-          f"subtracted), +eval = the whole run; {load}")
+          f"subtracted), +eval = the whole run; ratios: median of the {args.repeats} rounds' "
+          f"ratios (lowest-highest); {load}")
     widths = [max(len(str(c)), 14) for c in COLUMNS]
     print("  ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, widths)))
     for r in rows:
@@ -257,7 +276,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                command="python benchmarks/overhead.py " + " ".join(argv or sys.argv[1:]),
                note=f"samples/s, {args.stat} of {args.repeats} rounds, one CPU thread; headless = "
                     "training only (time inside evaluation subtracted), +eval = whole runs; "
-                    f"{load}; clock: {args.clock}." + (f" {args.label}" if args.label else ""))
+                    "ratios: the median of the rounds' own ratios (both sides measured in the "
+                    f"same round), lowest-highest in brackets; {load}; clock: {args.clock}." + (f" {args.label}" if args.label else ""))
     return results
 
 
