@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                note=f"samples/s, {args.stat} of {args.repeats} rounds, one CPU thread; headless = "
                     "training only (time inside evaluation subtracted), +eval = whole runs; "
                     "ratios: the median of the rounds' own ratios (both sides measured in the "
-                    f"same round), lowest-highest in brackets; {load}; clock: {args.clock}." + (f" {args.label}" if args.label else ""))
+                    f"same round), lowest-highest in brackets; {load}; clock: {args.clock}."
+                    + (f" {args.label}" if args.label else ""))
     return results
 
 
