@@ -137,7 +137,7 @@ class Word2VecTask(Task):
         self.windows = Windows(ids, sid, c["window"], device, pairs=not by_rows)
         self.n_train = self.windows.n_rows if by_rows else self.windows.n_pairs
         if not self.n_train:
-            what = "examples" if self.cbow else "pairs"
+            what = "examples" if by_rows else "pairs"
             raise ConfigError(f"the corpus yields no training {what} (too few words per sentence)")
         self.words_per_example = len(ids) / self.n_train
         probs = torch.as_tensor(noise_distribution(vocab.counts)).to(device)
