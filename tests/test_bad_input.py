@@ -22,6 +22,7 @@ import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli_tools import call_entry
 from inputs import write_input
 from tuidl.catalog import load_preset
 from tuidl.config import TuidlError
@@ -248,12 +249,7 @@ def _make_files(tmp_path: Path, files: dict) -> None:
 
 
 def _call_entry(argv, monkeypatch, capsys) -> tuple[int, str, str]:
-    """Run the console script's function as the installed `tuidl` does: argv in sys.argv."""
-    monkeypatch.setattr(sys, "argv", ["tuidl", *argv])
-    with pytest.raises(SystemExit) as exited:
-        ENTRY()
-    captured = capsys.readouterr()
-    return exited.value.code, captured.out, captured.err
+    return call_entry(ENTRY, argv, monkeypatch, capsys)
 
 
 @pytest.mark.parametrize("argv, message, files, code, rundir, setup", CASES)

@@ -71,7 +71,7 @@ def test_gan_samples_as_csv(train):
 
 
 def test_a_failing_export_does_not_lose_the_run(train, monkeypatch):
-    from tuidl.tasks.base import Task
+    from tuidl.engine.task import Task
 
     def broken(self, run_dir):
         raise OSError("disk full")

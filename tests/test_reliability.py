@@ -160,11 +160,11 @@ def test_an_exception_inside_training_is_a_failed_run_that_says_why(tmp_path, mo
     from tuidl.tasks.classify import ClassifierTask
     real, calls = ClassifierTask.train_step, []
 
-    def flaky(self, idx, update):
+    def flaky(self, idx, update, step):
         calls.append(1)
         if len(calls) == 30:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(self, idx, update)
+        return real(self, idx, update, step)
     monkeypatch.setattr(ClassifierTask, "train_step", flaky)
     summary = execute(prepare("mlp-spiral", ["epochs=5"]), out_root=str(tmp_path))
     assert summary.status == "failed"

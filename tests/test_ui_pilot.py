@@ -54,6 +54,38 @@ async def test_pause_resume_and_live_lr(tmp_path):
         assert await _wait(pilot, lambda: screen.state.status == "stopped", 10)
 
 
+@pytest.mark.parametrize("preset, keys", [("gan-ring", ("lr_g", "lr_d")),
+                                          ("mlp-spiral", ("lr",))])
+async def test_lr_keys_scale_every_learning_rate_from_its_value_in_use(tmp_path, preset, keys):
+    """] doubles each of the family's learning rates from the value the run is using (a GAN's
+    lr_g and lr_d, decayed by their schedule), [ halves them; one single step shows each."""
+    app = TuidlApp(preset=preset, out_root=str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, 20)
+        metrics = screen.state.metrics
+        assert await _wait(pilot, lambda: all(k in metrics for k in keys) and
+                           screen.state.step > 30)
+        await pilot.press("space")
+        assert await _wait(pilot, lambda: screen.state.status == "paused", 10)
+
+        async def one_step(key: str) -> dict[str, float]:
+            before = {k: metrics[k] for k in keys}
+            step = screen.state.step
+            await pilot.press(key, "n")
+            assert await _wait(pilot, lambda: screen.state.step == step + 1
+                               and all(metrics[k] != before[k] for k in keys), 10)
+            return before
+
+        before = await one_step("right_square_bracket")
+        for k in keys:
+            assert metrics[k] == pytest.approx(2 * before[k], rel=2e-3)
+        before = await one_step("left_square_bracket")
+        for k in keys:
+            assert metrics[k] == pytest.approx(before[k] / 2, rel=2e-3)
+        await pilot.press("s")
+        assert await _wait(pilot, lambda: screen.state.status == "stopped", 10)
+
+
 async def test_invalid_form_value_blocks_start(tmp_path):
     app = TuidlApp(preset="xor-mlp", out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

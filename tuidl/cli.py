@@ -122,10 +122,17 @@ def watch_cmd(run_dirs: Annotated[list[str], typer.Argument(
              "overlay their loss curves.")]) -> None:
     """Show a run's training screen, live while `tuidl run` writes it, or compare runs."""
     from pathlib import Path
+    from tuidl.checkpoint_scan import check_checkpoint
     for d in run_dirs:
         p = Path(d)
         if not (p / "events.jsonl").is_file() and not list(p.glob("*/events.jsonl")):
             fail(f"{d}: not a run directory (no events.jsonl)")
+        for ckpt in [p / "checkpoint.pt", *p.glob("*/checkpoint.pt")]:
+            if ckpt.is_file():  # a planted checkpoint: say so, even though watch never loads it
+                try:
+                    check_checkpoint(ckpt)
+                except TuidlError as e:
+                    fail(str(e))
     if len(run_dirs) == 1 and (Path(run_dirs[0]) / "events.jsonl").is_file():
         _open_app(watch=run_dirs[0])
     else:
@@ -190,6 +197,13 @@ def run_cmd(
         help="Train on N local processes (DistributedDataParallel through torch's launcher, "
              "as torchrun --standalone --nproc-per-node N; batch_size stays the global "
              "batch).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Build everything, train two steps and evaluate once, keep "
+                          "nothing: a smoke test of a preset or a preset file.")] = False,
+    trust_checkpoint: Annotated[bool, typer.Option(
+        "--trust-checkpoint", help="With --resume: load a checkpoint of an older tuidl "
+                                   "whole, code and all. Only for a run directory you "
+                                   "trust.")] = False,
 ) -> None:
     """Train a preset headless: progress on stderr, a run directory, a summary."""
     if resume is not None and preset is not None:
@@ -200,6 +214,12 @@ def run_cmd(
     if resume is not None and seed is not None:
         fail("--seed starts a new run; a resumed run goes on with its own random state "
              "(leave out --seed)")
+    if trust_checkpoint and resume is None:
+        fail("--trust-checkpoint goes with --resume RUN_DIR")
+    if dry_run and resume is not None:
+        fail("--dry-run starts a new run and keeps nothing; leave out --resume")
+    if dry_run:
+        _dry_run(preset, set_ or [], epochs, device, seed)
     if resume is None:
         check_out_dir(out_dir)
     if nproc is not None:
@@ -219,7 +239,7 @@ def run_cmd(
         from tuidl.engine.control import Control
         control = Control()
         summary = execute(prep, out_root=out_dir, run_dir=resume, sinks=sinks,
-                          control=control)
+                          control=control, trust=trust_checkpoint)
     except TuidlError as e:
         fail(str(e))
     if os.environ.get("RANK", "0") != "0":
@@ -238,6 +258,27 @@ def run_cmd(
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
 
 
+DRY_RUN_STEPS = 2
+
+
+def _dry_run(preset: str, sets: list[str], epochs, device, seed) -> None:
+    """--dry-run: the whole path of a run (config, data, model, two steps, one evaluation,
+    the summary) in a throwaway folder; one line, exit 0 when it all works."""
+    from tuidl.runner import execute, prepare
+    try:
+        prep = prepare(preset, sets, epochs=epochs, device=device, seed=seed)
+        with tempfile.TemporaryDirectory(prefix="tuidl-dry-run-") as tmp:
+            summary = execute(prep, out_root=tmp, max_steps=DRY_RUN_STEPS)
+    except TuidlError as e:
+        fail(str(e))
+    line = (f"dry run of {prep.preset.name}: {summary.status}, {summary.steps} steps and "
+            f"{summary.epochs} evaluation in {summary.seconds:.2f} s; nothing kept")
+    if summary.message and summary.status != "completed":
+        line += f"\n{summary.message}"
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(EXIT_CODES.get(summary.status, 1))
+
+
 def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, quiet,
             resume) -> None:
     """--nproc N: check what can be checked here (one error line, exit 2), then run the same
@@ -252,7 +293,7 @@ def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, qu
         prep = (resume_prepared(resume, sets, epochs=epochs, device=device) if resume
                 else prepare(preset, sets, epochs=epochs, device=device, seed=seed))
         from tuidl.engine.distributed import World, check_family
-        check_family(prep.preset.family, World(0, max(nproc, 2)))
+        check_family(prep.preset.spec, World(0, max(nproc, 2)))
     except TuidlError as e:
         fail(str(e))
     args = [preset] if preset is not None else ["--resume", resume]
@@ -263,6 +304,19 @@ def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, qu
     args += ["--out", out_dir] + ["--json"] * as_json + ["--quiet"] * quiet
     from tuidl.launch import launch
     raise typer.Exit(launch(nproc, args))
+
+
+@app.command("export")
+def export_cmd(run_dir: Annotated[str, typer.Argument(
+        help="A run directory with a checkpoint.")]) -> None:
+    """Write a run's exports (weights, word vectors, samples) from its checkpoint."""
+    from tuidl.runner import export_run
+    try:
+        files = export_run(run_dir)
+    except TuidlError as e:
+        fail(str(e))
+    out.print(f"{run_dir}: wrote {', '.join(files) or 'nothing new'}", highlight=False,
+              markup=False)
 
 
 @app.command("compare")
@@ -297,14 +351,16 @@ def compare_cmd(
         print(json.dumps({"preset": name, "dir": str(folder), "runs": results}))
         return
     table = Table(box=None, pad_edge=False, title=f"{name}: {len(results)} variants")
-    prim_key = next((p[0] for r in results if (p := primary_metric(r["metrics"]))), "metric")
+    spec = variants[0].prepared.preset.spec
+    prim_key = next((p[0] for r in results if (p := primary_metric(spec, r["metrics"]))),
+                    "metric")
     keys = [part.split("=")[0] for part in results[0]["variant"].split(" ")]
     table.add_column(" ".join(keys), no_wrap=True)
     for col in ("status", "loss", "val loss", prim_key.replace("_", " "), "s", "gradients"):
         table.add_column(col, no_wrap=True)
     for r in results:
         m = r["metrics"]
-        loss = m.get("train_loss", m.get("train_d_loss"))
+        loss = m.get(f"train_{spec.loss_key}")
         values = " ".join(part.split("=", 1)[1] for part in r["variant"].split(" "))
         table.add_row(values, r["status"], _num(loss), _num(m.get("val_loss")),
                       _num(m.get(prim_key)), f"{r['seconds']:.1f}",

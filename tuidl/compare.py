@@ -18,9 +18,6 @@ from typing import Any, Callable
 
 from tuidl.config import ConfigError
 
-PRIMARY = ("val_accuracy", "test_accuracy", "accuracy", "precision_at_5", "high_quality")
-
-
 @dataclass
 class Variant:
     label: str  # "optimizer=sgd lr=0.01"
@@ -62,8 +59,9 @@ def plan(ref: str, vary: list[str], sets: list[str], **cli: Any) -> list[Variant
     return variants
 
 
-def primary_metric(metrics: dict[str, Any]) -> tuple[str, float] | None:
-    key = next((k for k in PRIMARY if k in metrics), None)
+def primary_metric(spec, metrics: dict[str, Any]) -> tuple[str, float] | None:
+    """The family's main metric (tuidl.specs) among a summary's metrics."""
+    key = spec.main_metric(metrics)
     return (key, metrics[key]) if key else None
 
 

@@ -36,10 +36,6 @@ REMEDIES = {
     "healthy": "",
     "vanishing": "use ReLU-family activations with He init (Xavier for tanh), fewer layers or "
                  "normalisation",
-    "vanishing:rnn": "use an LSTM or GRU (their gates carry the gradient through time), or "
-                     "shorter sequences",
-    "vanishing:gan": "use the non-saturating generator loss, or weaken D (fewer d_steps, a "
-                     "lower lr_d)",
     "exploding": "clip gradients (--set grad_clip=1), lower the learning rate, or a smaller "
                  "init scale (init=he or xavier)",
     "diverged": "lower the learning rate, clip gradients (grad_clip), normalise the inputs",
@@ -72,8 +68,24 @@ class Diagnoser:
     vanishing: set[str] = field(default_factory=set)
     calm: dict[str, int] = field(default_factory=dict)  # exploding layers: calm readings since
     grad_clip: float = 0.0
-    family: str = ""  # picks the remedy that fits (an LSTM for an RNN, not ReLU)
+    # the family's own remedies by verdict (its spec's `remedies`: an LSTM for an RNN, not ReLU)
+    remedies: dict[str, str] = field(default_factory=dict)
     last: Diagnosis | None = None
+
+    def state_dict(self) -> dict:
+        """The readings the rules look back on, as plain values (a checkpoint holds them)."""
+        return {"history": {k: list(v) for k, v in self.history.items()},
+                "low": {k: list(v) for k, v in self.low.items()},
+                "vanishing": sorted(self.vanishing), "calm": dict(self.calm),
+                "last": self.last.as_dict() if self.last is not None else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.history = {k: deque(map(float, v), maxlen=WINDOW)
+                        for k, v in state["history"].items()}
+        self.low = {k: deque(map(bool, v), maxlen=SUSTAIN) for k, v in state["low"].items()}
+        self.vanishing = set(state["vanishing"])
+        self.calm = {k: int(v) for k, v in state["calm"].items()}
+        self.last = Diagnosis(**state["last"]) if state["last"] is not None else None
 
     def update(self, layers: list[str], norms: list[float]) -> Diagnosis:
         for name, n in zip(layers, norms):
@@ -102,7 +114,7 @@ class Diagnoser:
     def remedy(self, verdict: str) -> str:
         if verdict == "exploding" and self.grad_clip:
             return "clipping already caps each step; lower the learning rate or the init scale"
-        return REMEDIES.get(f"{verdict}:{self.family}", REMEDIES[verdict])
+        return self.remedies.get(verdict) or REMEDIES[verdict]
 
     def _state(self, name: str, group: list[str], recent: dict[str, list[float]]) -> str:
         hist = self.history[name]

@@ -22,6 +22,12 @@ class Prepared:
     config: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_steps: int | None = None  # a dry run's steps
+    trust: bool = False  # load the checkpoint to resume from whole (an older format)
+
+
 def prepare(ref: str, overrides: Iterable[str] | dict[str, str] = (), **cli: Any) -> Prepared:
     """Load a preset and apply `--set` overrides plus dedicated flags (--epochs, --seed…)."""
     preset = load_preset(ref)
@@ -46,9 +52,12 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
 
 def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = None,
             sinks: Iterable[Callable[[Event], None]] = (), control=None,
-            name: str | None = None) -> Summary:
+            name: str | None = None, max_steps: int | None = None,
+            trust: bool = False) -> Summary:
     """Train to the end and return the summary. `run_dir` given = resume that run; `name`
-    names a new run directory (default: the preset's name).
+    names a new run directory (default: the preset's name). `max_steps`: stop after that
+    many steps and one evaluation (a dry run). `trust`: load the checkpoint to resume from
+    whole, code and all (an older tuidl's format; see tuidl.engine.checkpoint).
 
     SIGINT, SIGTERM and SIGHUP stop the run at the next step with a checkpoint there (see
     tuidl.engine.signals). A run directory is locked while a process writes it, so a second
@@ -68,16 +77,17 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     control = control or Control()
     config = prep.config
     world = distributed.from_env()
-    distributed.check_family(prep.preset.family, world)
-    device = distributed.device_for(resolve_device(config.get("device", "cpu")), world)
+    distributed.check_family(prep.preset.spec, world)
+    device = distributed.device_for(resolve_device(config["device"]), world)
     if device.type == "cpu":
-        set_cpu_threads(int(config.get("threads", 1)))
+        set_cpu_threads(int(config["threads"]))
         keep_freed_memory()
     seed_everything(config["seed"])
     if world.active:
         distributed.start(world, device)
         try:
-            return _execute_rank(prep, world, device, out_root, run_dir, sinks, control, name)
+            return _execute_rank(prep, world, device, out_root, run_dir, sinks, control, name,
+                                 Limits(max_steps, trust))
         finally:
             distributed.stop(world)
     path = Path(run_dir) if run_dir is not None else None
@@ -95,14 +105,15 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
         if path is None:
             path = _new_run_dir(prep, out_root, name)
             lock = lock_run_dir(path)
-        return _train(prep, task, path, run_dir is not None, sinks, control)
+        return _train(prep, task, path, run_dir is not None, sinks, control,
+                      limits=Limits(max_steps, trust))
     finally:
         if lock is not None:
             lock.release()
 
 
 def _execute_rank(prep: Prepared, world, device, out_root: str, run_dir: str | None,
-                  sinks, control, name: str | None) -> Summary:
+                  sinks, control, name: str | None, limits: Limits) -> Summary:
     """One rank of a distributed run. Rank 0 makes (or locks) the run directory and tells the
     others its path; every rank builds the task, wraps its model in DDP and trains; only rank
     0 writes."""
@@ -134,13 +145,14 @@ def _execute_rank(prep: Prepared, world, device, out_root: str, run_dir: str | N
             return Summary(preset=prep.preset.name, status="failed", message=str(e))
         task.distribute(world)
         if world.main:
-            return _train(prep, task, path, run_dir is not None, sinks, control, world)
+            return _train(prep, task, path, run_dir is not None, sinks, control, world, limits)
         from tuidl.engine.loop import Engine
         from tuidl.engine.signals import stop_on_signals
         checkpoint = path / CHECKPOINT
         engine = Engine(task, prep.config, lambda event: None, preset=prep.preset.name,
                         run_dir=str(path), control=control, world=world,
-                        resume_from=str(checkpoint) if run_dir is not None else None)
+                        resume_from=str(checkpoint) if run_dir is not None else None,
+                        max_steps=limits.max_steps, trust=limits.trust)
         with stop_on_signals(control, repeats_interrupt=False):
             return engine.run()
     finally:
@@ -155,7 +167,8 @@ def _new_run_dir(prep: Prepared, out_root: str, name: str | None) -> Path:
 
 
 def _train(prep: Prepared, task, path: Path, resuming: bool,
-           sinks: Iterable[Callable[[Event], None]], control, world=None) -> Summary:
+           sinks: Iterable[Callable[[Event], None]], control, world=None,
+           limits: Limits | None = None) -> Summary:
     from tuidl.engine.loop import Engine
     from tuidl.engine.signals import stop_on_signals
     from tuidl.sinks.exports import CsvSink
@@ -170,9 +183,11 @@ def _train(prep: Prepared, task, path: Path, resuming: bool,
 
     checkpoint = path / CHECKPOINT
     extra = {"world": world} if world is not None else {}
+    limits = limits or Limits()
     engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(path),
                     control=control, checkpoint_path=str(checkpoint),
-                    resume_from=str(checkpoint) if resuming else None, **extra)
+                    resume_from=str(checkpoint) if resuming else None,
+                    max_steps=limits.max_steps, trust=limits.trust, **extra)
     try:
         # under torchrun a signal reaches each worker twice (the terminal's, then the
         # launcher's forward of it): a repeat must not cut the agreed stop short
@@ -212,7 +227,7 @@ def _failed_to_start(prep: Prepared, path: Path, device, error: Exception,
     from tuidl.sinks.jsonl import JsonlSink
     message = f"{type(error).__name__}: {error}"
     if is_out_of_memory(error):
-        message = out_of_memory_message(error, device, int(prep.config.get("batch_size", 1)))
+        message = out_of_memory_message(error, device, int(prep.config["batch_size"]))
     summary = Summary(preset=prep.preset.name, status="failed", device=str(device),
                       run_dir=str(path), message=message,
                       epochs=0, steps=0, seconds=0.0, metrics={})
@@ -226,3 +241,35 @@ def _failed_to_start(prep: Prepared, path: Path, device, error: Exception,
     write_summary(path, summary.public())
     write_atomic(path / "error.log", traceback.format_exc())
     return summary
+
+
+def export_run(run_dir: str) -> list[str]:
+    """Write a run's exports (weights, word vectors, samples) from its checkpoint into its
+    directory, on the CPU: for a run that ended without them (killed, or from an older
+    tuidl). The checkpoint is scanned, then loaded with weights_only=True: a planted file is
+    refused before anything of it runs."""
+    from tuidl.checkpoint_scan import check_checkpoint
+    path = Path(run_dir)
+    prep = resume_prepared(run_dir, device="cpu")
+    check_checkpoint(path / CHECKPOINT)
+    lock = lock_run_dir(path)
+    try:
+        import torch
+
+        from tuidl.engine.checkpoint import load_checkpoint
+        from tuidl.engine.device import set_cpu_threads
+        set_cpu_threads(int(prep.config["threads"]))
+        task = prep.preset.spec.load_task()(prep.config, torch.device("cpu"))
+        state = load_checkpoint(str(path / CHECKPOINT), "cpu")
+        try:
+            for name, model in task.models.items():
+                model.load_state_dict(state["models"][name])
+        except (KeyError, RuntimeError) as e:
+            raise TuidlError(f"{path / CHECKPOINT}: does not match the run's config.toml "
+                             f"({str(e).strip().splitlines()[0][:160]})") from None
+        before = {p.name: p.stat().st_mtime_ns for p in path.iterdir()}
+        task.export(path)
+        return sorted(p.name for p in path.iterdir()
+                      if p.is_file() and before.get(p.name) != p.stat().st_mtime_ns)
+    finally:
+        lock.release()

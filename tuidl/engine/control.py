@@ -1,4 +1,5 @@
-"""Control: requests from a front end to a running engine (pause, single step, stop, lr).
+"""Control: requests from a front end to a running engine (pause, single step, stop, lr,
+export).
 
 Built on threading primitives by default; pass a multiprocessing context to steer an engine
 in a child process (the TUI trains in one, so rendering never competes with training for the
@@ -25,6 +26,7 @@ class Control:
         self.pause_on_divergence = False  # a front end: go back to the last checkpoint, pause
         self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
+        self._lr_factor = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
         # bumped by every request; read without a lock (a torn or stale read only delays
         # the engine's look at the flags by one step)
         self._changes = ctx.RawValue("I", 0) if ctx else SimpleNamespace(value=0)
@@ -49,7 +51,15 @@ class Control:
         self._changed()
 
     def set_lr(self, lr: float) -> None:
+        """Every learning rate to `lr` from the next step."""
         self._lr.value = lr
+        self._changed()
+
+    def scale_lr(self, factor: float) -> None:
+        """Every learning rate times `factor` from the value in use, at the next step; presses
+        that come before the engine looks multiply together (] ] ] = x8)."""
+        pending = self._lr_factor.value
+        self._lr_factor.value = factor if math.isnan(pending) else pending * factor
         self._changed()
 
     def request_export(self) -> None:
@@ -84,11 +94,10 @@ class Control:
         return self._changes.value
 
     def take_lr(self) -> float | None:
-        lr = self._lr.value
-        if math.isnan(lr):
-            return None
-        self._lr.value = math.nan
-        return lr
+        return _take(self._lr)
+
+    def take_lr_factor(self) -> float | None:
+        return _take(self._lr_factor)
 
     def take_export(self) -> bool:
         if self.export.is_set():
@@ -101,3 +110,12 @@ class Control:
             self._steps.value -= 1
             return True
         return False
+
+
+def _take(cell) -> float | None:
+    """A request's value (NaN: none), consumed."""
+    value = cell.value
+    if math.isnan(value):
+        return None
+    cell.value = math.nan
+    return value

@@ -21,9 +21,9 @@ How a distributed run divides the work:
 - a stop (a signal on any rank) is agreed at a log step (`any_`), so every rank stops after
   the same step and rank 0's checkpoint is the position of all of them.
 
-Backend: nccl for CUDA, gloo otherwise. Families whose step is not one model's forward and
-backward (GANs: two models in turn; word2vec: hand-written sparse gradients; the perceptron's
-rule) train on one process only and say so.
+Backend: nccl for CUDA, gloo otherwise. A family trains distributed when its spec says so
+(`distributed`: one model's forward and backward per step); the others (a GAN's two models in
+turn, word2vec's sparse gradients, the perceptron's rule) train on one process only and say so.
 """
 from __future__ import annotations
 
@@ -33,9 +33,6 @@ from dataclasses import dataclass
 import torch
 
 from tuidl.config import TuidlError
-
-DISTRIBUTED_FAMILIES = ("mlp", "cnn", "rnn")
-
 
 @dataclass(frozen=True)
 class World:
@@ -69,10 +66,13 @@ def from_env(environ=os.environ) -> World:
     return World(rank, size, local)
 
 
-def check_family(family: str, world: World) -> None:
-    if world.active and family not in DISTRIBUTED_FAMILIES:
-        raise TuidlError(f"the {family} family trains on one process only; distributed "
-                         f"training (torchrun, --nproc) covers {', '.join(DISTRIBUTED_FAMILIES)}")
+def check_family(spec, world: World) -> None:
+    """A family spec (tuidl.specs.Family) that cannot train on `world` is a TuidlError."""
+    if world.active and not spec.distributed:
+        from tuidl.specs import families
+        covered = ", ".join(f.name for f in families() if f.distributed)
+        raise TuidlError(f"the {spec.name} family trains on one process only; distributed "
+                         f"training (torchrun, --nproc) covers {covered}")
 
 
 def device_for(device: torch.device, world: World) -> torch.device:

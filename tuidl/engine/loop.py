@@ -15,19 +15,24 @@ from typing import Any, Callable
 
 import torch
 
+from tuidl.config import TuidlError
 from tuidl.diagnose import Diagnoser
 from tuidl.engine.activations import ActivationProbe
-from tuidl.engine.checkpoint import load_checkpoint, restore, save_checkpoint
+from tuidl.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
-from tuidl.engine.distributed import SINGLE, World, any_, mean, shard
+from tuidl.engine.device import rng_state, set_rng_state
+from tuidl.engine.distributed import SINGLE, World, any_, shard
+from tuidl.engine.early_stop import EarlyStopping
 from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memory,
                                  out_of_memory_message)
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
+from tuidl.engine.meter import Meter
+from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
+from tuidl.engine.task import PROBES, Step, Task
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           Exported, GradStats, RunStart, Scalars, Status, Summary, System,
                           TaskView, TimeGrads)
-from tuidl.tasks.base import Task
 
 
 CHECKPOINT_EVERY_S = 2.0
@@ -47,7 +52,6 @@ class Updater:
         self.params = {name: [p for g in opt.param_groups for p in g["params"]]
                        for name, opt in task.optimizers.items()}
         self.capture = False
-        self.step = 0  # the engine's index of the step being taken
         self.captured: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str) -> None:
@@ -67,43 +71,71 @@ class Engine:
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
                  *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
                  checkpoint_path: str | None = None, resume_from: str | None = None,
-                 world: World = SINGLE):
+                 world: World = SINGLE, max_steps: int | None = None, trust: bool = False):
         """`world`: this process's place in a distributed run (see tuidl.engine.distributed):
         each rank trains on its shard of every batch, step figures are averaged across ranks
         and a stop is agreed at log steps; only rank 0 should be given sinks and a
-        checkpoint path."""
+        checkpoint path. `max_steps`: stop after that many steps and one evaluation (a dry
+        run). `trust`: the checkpoint to resume from may be loaded whole, code and all (an
+        older tuidl's format; see tuidl.engine.checkpoint)."""
         self.task, self.config, self.emit = task, config, emit
+        self.spec = task.spec
         self.world = world
         self.preset, self.run_dir = preset, run_dir
         self.control = control or Control()
         self.checkpoint_path, self.resume_from = checkpoint_path, resume_from
-        self.epochs = int(config["epochs"])
-        self.log_every = int(config.get("log_every", 10))
-        self.patience = int(config.get("early_stopping", 0))
-        self.updater = Updater(task, float(config.get("grad_clip", 0.0)))
+        self.trust = trust
+        self.settings = s = RunSettings.of(config)
+        self.epochs = s.epochs
+        self.max_steps = max_steps  # a dry run: this many steps, then one evaluation
+        self.updater = Updater(task, s.grad_clip)
         self.gen = torch.Generator(device=task.device)
-        self.gen.manual_seed(int(config.get("seed", 0)))
+        self.gen.manual_seed(s.seed)
         self.step = self.epoch = 0
         self.batch = 0  # the next batch of the epoch (a checkpoint mid-epoch resumes there)
         self.perm_state = self.gen.get_state()  # what drew this epoch's order
-        self.sums: dict[str, float] = {}  # output sums of this log interval
-        self.count = 0
-        self.epoch_sums: dict[str, float] = {}  # and of this epoch
-        self.epoch_count = 0
-        self.window: list[dict[str, torch.Tensor]] = []  # outputs since the last log
-        self.folded = 0  # how many of them the sums hold
+        self.meter = Meter(task.reduce_outputs, world)
+        self.stopping = EarlyStopping(s.patience)
+        self.diagnoser = Diagnoser(grad_clip=s.grad_clip, remedies=self.spec.remedies)
+        self.time_grads: torch.Tensor | None = None  # the latest step's probe, until logged
         self.diverged_at: int | None = None
-        self.best_val, self.bad_evals = math.inf, 0
         self.metrics: dict[str, float] = {}
         self.error_traceback = ""
         self.paused = False
         self.seen_changes = -1  # the control's change counter at the last look (none yet)
         self.saved_at = -math.inf
         self.n_evals = 0
-        self.diagnostics = bool(config.get("diagnostics", True))
+        self.diagnostics = s.diagnostics
         self.activations = ActivationProbe(task.models if self.diagnostics else {})
-        self.diagnoser = Diagnoser(grad_clip=float(config.get("grad_clip", 0.0)),
-                                   family=task.family)
+
+    # -- state ----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a run needs to go on exactly where it is, as tensors and plain values
+        (each part saves its own): the task's models, optimizers and extra state, the loop's
+        position (epoch, the next batch, the generator state that draws the epoch's order),
+        the meter's sums, early stopping, the diagnoser, the evals so far and every RNG."""
+        return {"format": FORMAT, **self.task.state_dict(),
+                "step": self.step, "epoch": self.epoch, "batch": self.batch,
+                "generator": self.perm_state, "meter": self.meter.state_dict(),
+                "early_stopping": self.stopping.state_dict(),
+                "diagnoser": self.diagnoser.state_dict(), "metrics": dict(self.metrics),
+                "n_evals": self.n_evals, "rng": rng_state(self.task.device),
+                "config": self.config}
+
+    def load_state_dict(self, state: dict[str, Any], path: str) -> None:
+        try:
+            self.task.load_state_dict(state)
+        except (KeyError, RuntimeError, ValueError) as e:
+            first = str(e).strip().splitlines()[0][:160]
+            raise TuidlError(f"{path}: does not match this run's config.toml (the model or "
+                             f"optimizer changed: {first})") from None
+        self.step, self.epoch, self.batch = state["step"], state["epoch"], state["batch"]
+        self.meter.load_state_dict(state["meter"])
+        self.stopping.load_state_dict(state["early_stopping"])
+        self.diagnoser.load_state_dict(state["diagnoser"])
+        self.metrics, self.n_evals = dict(state["metrics"]), state["n_evals"]
+        self.gen.set_state(state["generator"].cpu())
+        set_rng_state(state["rng"])
 
     # -- events ---------------------------------------------------------------------------
     def _emit(self, cls, **kw) -> None:
@@ -126,7 +158,8 @@ class Engine:
     def run(self) -> Summary:
         t0 = time.perf_counter()
         if self.resume_from:
-            restore(self, load_checkpoint(self.resume_from, self.task.device), self.resume_from)
+            state = load_checkpoint(self.resume_from, self.task.device, trust=self.trust)
+            self.load_state_dict(state, self.resume_from)
         self._run_start()
         self._emit(Status, status="running")
         status, message = "completed", ""
@@ -180,8 +213,9 @@ class Engine:
                 return status, message
 
     def _epochs(self) -> tuple[str, str]:
-        task, dev = self.task, self.task.device
+        task, dev, meter = self.task, self.task.device, self.meter
         samples, t_log = 0, time.perf_counter()
+        log_every = self.settings.log_every
         while self.epoch < self.epochs:
             self.perm_state = self.gen.get_state()  # a checkpoint mid-epoch redraws the order
             perm = torch.randperm(task.n_train, device=dev, generator=self.gen)
@@ -190,53 +224,41 @@ class Engine:
                 if not self._wait_if_paused():
                     return self._stopped()
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
-                log_now = (self.step + 1) % self.log_every == 0 or self.paused  # single steps show
+                log_now = (self.step + 1) % log_every == 0 or self.paused  # single steps show
                 self.updater.capture = log_now and self.diagnostics and self.world.main
-                self.updater.step = self.step  # 0-based index of this step
-                self.window.append(task.train_step(shard(idx, self.world), self.updater))
-                self.count, self.epoch_count = self.count + 1, self.epoch_count + 1
+                out = task.train_step(shard(idx, self.world), self.updater,
+                                      Step(self.step, log_now))
+                for probe in PROBES:  # probes are emitted at the log, not summed
+                    if (value := out.pop(probe, None)) is not None:
+                        self.time_grads = value
+                meter.add(out)
                 samples += task.samples_in(idx)  # the global batch: every rank's samples
                 self.step += 1
                 if log_now:
                     now = time.perf_counter()
-                    self._fold()
-                    if not self._log(self.sums, self.count, samples / max(now - t_log, 1e-9)):
+                    meter.fold()
+                    sums, count = meter.interval()
+                    if not self._log(sums, count, samples / max(now - t_log, 1e-9)):
                         return "diverged", self._divergence("the loss")
-                    self.sums, self.count, samples, t_log = {}, 0, 0, now
-                    self.window, self.folded = [], 0
+                    samples, t_log = 0, now
+                if self.max_steps is not None and self.step >= self.max_steps:
+                    self.epochs = self.epoch + 1  # a dry run: this epoch's eval is the last
+                    break
             self.batch = 0
             self.perm_state = self.gen.get_state()  # what will draw the next epoch's order
             self.epoch += 1
-            self._fold()
-            train_means = {f"train_{k}": v / self.epoch_count for k, v in self.epoch_sums.items()}
-            self.epoch_sums, self.epoch_count = {}, 0
-            verdict = self._evaluate(train_means)
+            meter.fold()
+            verdict = self._evaluate(meter.epoch_means())
             if verdict:
                 return verdict
         return "completed", ""
 
-    def _fold(self) -> None:
-        """Add the step outputs not yet counted to the interval's and the epoch's sums (host
-        floats). Steps only keep their outputs (no arithmetic); the task reduces a batch of
-        them at once here, at each log, epoch end and checkpoint: a few kernels and one copy
-        to the host per interval, not per step."""
-        new = self.window[self.folded:]
-        self.folded = len(self.window)
-        if not new:
-            return
-        reduced = self.task.reduce_outputs(new)  # float64 sums of float32 figures: exact, so
-        keys = list(reduced)  # the totals do not depend on where a stop split the steps
-        stacked = mean(torch.stack([reduced[k] for k in keys]), self.world)  # across ranks
-        for k, v in zip(keys, stacked.tolist()):  # one sync
-            self.sums[k] = self.sums.get(k, 0.0) + v
-            self.epoch_sums[k] = self.epoch_sums.get(k, 0.0) + v
-
     def _stopped(self) -> tuple[str, str]:
         """Stopped between two steps: checkpoint this exact position (unless the weights went
         non-finite since the last log: then it is a divergence and the last checkpoint stays)."""
-        if first_bad_step(self.window, self.step) is not None:
+        if first_bad_step(self.meter.window, self.step) is not None:
             return "diverged", self._divergence("the loss")
-        self._fold()
+        self.meter.fold()
         if self.checkpoint_path:
             save_checkpoint(self.checkpoint_path, self)
         signum = getattr(self.control, "stop_signal", 0)
@@ -246,7 +268,7 @@ class Engine:
 
     def _divergence(self, what: str) -> str:
         """One line: the first non-finite step, the first non-finite layer and a remedy."""
-        step = first_bad_step(self.window, self.step) or self.step
+        step = first_bad_step(self.meter.window, self.step) or self.step
         layer = first_bad_layer(self.task.models)
         self.diverged_at = step
         remedy = self.diagnoser.remedy("diverged")
@@ -260,9 +282,8 @@ class Engine:
         if not (getattr(c, "pause_on_divergence", False) and self.checkpoint_path
                 and Path(self.checkpoint_path).is_file()) or c.stop.is_set():
             return False
-        restore(self, load_checkpoint(self.checkpoint_path, self.task.device),
-                self.checkpoint_path)
-        self.window, self.folded = [], 0
+        self.load_state_dict(load_checkpoint(self.checkpoint_path, self.task.device),
+                             self.checkpoint_path)
         c.pause()
         self.paused = True
         self._emit(Status, status="paused", message=f"diverged: {message}; back at step "
@@ -272,32 +293,39 @@ class Engine:
     def _wait_if_paused(self) -> bool:
         c = self.control
         if self.world.active:  # headless: no pause; a stop on any rank is agreed at log steps
-            return self.step % self.log_every != 0 or not any_(c.stop.is_set(), self.world,
-                                                               self.task.device)
+            return self.step % self.settings.log_every != 0 or not any_(
+                c.stop.is_set(), self.world, self.task.device)
         changes = c.changes
         if changes == self.seen_changes and not self.paused:
             return True  # nothing was asked since the last look: one read per step
         self.seen_changes = changes  # read before the flags: a later request shows next step
-        lr = c.take_lr()
-        if lr is not None:
-            self.task.set_lr(lr)
-        if c.take_export():
-            self._export()
+        self._take_requests()
         if not c.resume.is_set() and not c.stop.is_set():
             if not self.paused:
                 self.paused = True
                 self._emit(Status, status="paused")
             while not c.resume.is_set() and not c.stop.is_set():
+                self._take_requests()  # an lr change before a single step applies to it
                 if c.take_single_step():
                     return True
-                if c.take_export():
-                    self._export()
                 c.wake.wait(0.05)
                 c.wake.clear()
         if self.paused and not c.stop.is_set():
             self.paused = False
             self._emit(Status, status="running")
         return not c.stop.is_set()
+
+    def _take_requests(self) -> None:
+        """A front end's lr changes and export request, applied before the next step."""
+        c = self.control
+        lr = c.take_lr()
+        if lr is not None:
+            self.task.set_lr(lr)
+        factor = c.take_lr_factor()
+        if factor is not None:
+            self.task.scale_lr(factor)
+        if c.take_export():
+            self._export()
 
     def _export(self) -> None:
         """A front end asked for the exports now: the task writes them into the run directory."""
@@ -315,8 +343,7 @@ class Engine:
         captured, probes = self.updater.captured, self.updater.probes
         probed = [name for name in probes if name in captured]
         flat = [captured[name] for name in probed]
-        time_grads = getattr(self.task, "time_grads", None)  # dL/dh_t of a recurrent model
-        self.task.time_grads = None
+        time_grads, self.time_grads = self.time_grads, None  # dL/dh_t of a recurrent model
         if time_grads is not None:
             flat.append(time_grads)
         host = [t.detach().cpu().tolist() for t in flat]  # statistics: computed on the device
@@ -354,20 +381,26 @@ class Engine:
             self._emit(DiagnosisEvent, **d.as_dict())
 
     def _lrs(self) -> dict[str, float]:
-        opts = self.task.optimizers
-        if len(opts) == 1:
-            return {"lr": next(iter(opts.values())).param_groups[0]["lr"]}
-        return {f"lr_{n}": o.param_groups[0]["lr"] for n, o in opts.items()}
+        """Each optimizer's lr in use, under the key its family's spec names (lr, lr_g…)."""
+        return {self.spec.lr_of(name): opt.param_groups[0]["lr"]
+                for name, opt in self.task.optimizers.items()}
+
+    def _view_due(self) -> bool:
+        """The task view at the first eval, every `view_every` evals and at the last: decided
+        here, from the evals counted in the checkpoint, so a resumed run draws the same."""
+        every = self.settings.view_every
+        return self.n_evals == 1 or self.n_evals % every == 0 or self.epoch >= self.epochs
 
     def _evaluate(self, train_means: dict[str, float]) -> tuple[str, str] | None:
         with torch.no_grad():
             self.n_evals += 1
+            view = self._view_due()
             if self.activations and self._activations_due():
                 with self.activations:
-                    ev = self.task.evaluate()
+                    ev = self.task.evaluate(view)
                 self._emit(ActivationHealth, **self.activations.read())
             else:
-                ev = self.task.evaluate()
+                ev = self.task.evaluate(view)
         metrics = {k: float(v) for k, v in train_means.items()}
         metrics.update(ev.metrics)
         self.metrics = metrics
@@ -379,15 +412,8 @@ class Engine:
             self._emit(TaskView, kind=ev.view[0], data=ev.view[1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             return "diverged", self._divergence("the evaluation metrics")
-        val = metrics.get("val_loss")
-        if val is not None and val < self.best_val:
-            self.best_val, self.bad_evals = val, 0
-        elif val is not None:
-            self.bad_evals += 1
-        stop = None
-        if self.patience and self.bad_evals >= self.patience:
-            stop = "completed", (f"early stopping: val loss did not improve for "
-                                 f"{self.patience} evals (best {self.best_val:.4g})")
+        reason = self.stopping.update(metrics.get("val_loss"))
+        stop = ("completed", reason) if reason else None
         # after an eval, at most every CHECKPOINT_EVERY_S seconds, and always at the end: a
         # stopped run resumes from its last checkpoint, at worst redoing those seconds
         now = time.perf_counter()

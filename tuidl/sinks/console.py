@@ -12,9 +12,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
 from tuidl.events import EvalMetrics, Event, RunStart, Scalars, Status, Summary
+from tuidl.specs import GENERIC, spec_of
 
 PLAIN_INTERVAL = 2.0
-MAIN_METRICS = ("val_accuracy", "accuracy", "modes", "high_quality", "precision_at_5")
 
 
 def fmt_metrics(metrics: dict, keys=None) -> str:
@@ -41,18 +41,19 @@ class ConsoleProgress:
         self.rate = ""
         self.metric = ""
         self.total_epochs = 0
+        self.spec = GENERIC  # the run's family, from its run_start
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStart):
             self._start(event)
         elif isinstance(event, Scalars):
-            self.loss = event.values.get("loss", event.values.get("d_loss", self.loss))
+            self.loss = event.values.get(self.spec.loss_key, self.loss)
             rate = next((v for k, v in event.values.items() if k.endswith("_per_s")), None)
             unit = next((k[:-6] for k in event.values if k.endswith("_per_s")), "samples")
             self.rate = f"{rate:,.0f} {unit}/s" if rate is not None else ""
             self._update(event)
         elif isinstance(event, EvalMetrics):
-            main = next((k for k in MAIN_METRICS if k in event.metrics), None)
+            main = self.spec.main_metric(event.metrics)
             self.metric = f"{main}={event.metrics[main]:.4g}" if main else ""
             self._update(event)
             now = time.monotonic()
@@ -68,6 +69,7 @@ class ConsoleProgress:
 
     def _start(self, event: RunStart) -> None:
         self.total_epochs = event.config.get("epochs", 0)
+        self.spec = spec_of(event.family)
         head = f"{event.preset} ({event.family}) on {event.device}: " \
                f"{event.total_params:,} parameters, {event.total_steps:,} steps"
         self.console.print(head, highlight=False)

@@ -1,7 +1,7 @@
 """Convolutional classifier on the 8x8 handwritten digits, MNIST-style IDX files or CIFAR-10."""
 from tuidl.config import DIRS, Param
 from tuidl.specs import Family
-from tuidl.specs.common import common
+from tuidl.specs.common import CLASSIFIER, common
 
 IMAGE_SETS = ("mnist", "fashion_mnist", "cifar10")
 
@@ -9,6 +9,9 @@ FAMILY = Family(
     name="cnn",
     about="convolution + pooling + fully connected classifier on images",
     task="tuidl.tasks.cnn:CNNTask",
+    **CLASSIFIER,
+    distributed=True,
+    lesson_panel="task_view",
     params=(
         Param("dataset", str, "digits", "digits: the 8x8 handwritten digits; mnist, "
               "fashion_mnist, cifar10: those sets from data_root; or a folder of IDX files "

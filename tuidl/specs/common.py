@@ -1,9 +1,11 @@
-"""Hyperparameters shared by several families; each family picks the ones that apply."""
+"""Hyperparameters shared by several families (each family picks the ones that apply), and the
+declarations every classifier family shares."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from tuidl.config import Param
+from tuidl.specs import Chart, Curve
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softsign", "softplus", "linear")
@@ -60,3 +62,13 @@ def common(*names: str, **defaults) -> tuple[Param, ...]:
     if defaults:
         raise KeyError(f"defaults for params not picked: {sorted(defaults)}")
     return tuple(out)
+
+
+# A classifier's runs: train and val loss, val and train accuracy, a confusion matrix.
+CLASSIFIER = dict(
+    val_losses=(Curve("val_loss", "val"),),
+    main_metrics=("val_accuracy", "accuracy"),
+    metric_chart=Chart("accuracy", (Curve("val_accuracy", "val"),
+                                    Curve("train_accuracy", "train"))),
+    confusion=True,
+)

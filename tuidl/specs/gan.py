@@ -1,6 +1,6 @@
 """gan: a generator and a discriminator (both MLPs) play for a 2-D mixture of Gaussians."""
 from tuidl.config import DIRS, Param
-from tuidl.specs import Family
+from tuidl.specs import Chart, Curve, Family
 from tuidl.specs.cnn import IMAGE_SETS
 from tuidl.specs.common import OPTIMIZERS, common
 
@@ -8,6 +8,19 @@ FAMILY = Family(
     name="gan",
     about="generative adversarial network on 2-D mixtures of Gaussians (mode collapse made visible)",
     task="tuidl.tasks.gan:GANTask",
+    losses=(Curve("d_loss", "D loss", "cyan+"), Curve("g_loss", "G loss", "orange+")),
+    loss_title="loss: D discriminator, G generator",
+    main_metrics=("modes", "high_quality", "diversity"),
+    # modes covered is drawn last: where the two curves share a cell, it shows
+    metric_chart=Chart("modes covered, high quality",
+                       (Curve("high_quality", "high quality", "cyan+"),
+                        Curve("modes", "modes covered", "green+", per="modes_total")),
+                       ylim=(0.0, 1.0)),
+    title_metrics=("modes", "modes_total", "high_quality"),
+    lr_keys=(("lr_g", "G"), ("lr_d", "D")),
+    lesson_panel="task_view",
+    remedies={"vanishing": "use the non-saturating generator loss, or weaken D (fewer "
+                           "d_steps, a lower lr_d)"},
     params=(
         Param("target", str, "ring", "ring: 8 Gaussians on a circle of radius 2; grid: 5x5 "
               "Gaussians at -4, -2, 0, 2, 4; mnist, fashion_mnist, cifar10 (from data_root) "

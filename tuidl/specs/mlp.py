@@ -1,7 +1,7 @@
 """Fully connected feed-forward classifier on generated 2-D sets or the 8x8 digits."""
 from tuidl.config import Param
 from tuidl.specs import Family
-from tuidl.specs.common import common
+from tuidl.specs.common import CLASSIFIER, common
 
 DATASETS_2D = ("xor", "circle", "gauss", "spiral", "moons")
 
@@ -9,6 +9,9 @@ FAMILY = Family(
     name="mlp",
     about="multilayer perceptron trained by backpropagation",
     task="tuidl.tasks.mlp:MLPTask",
+    **CLASSIFIER,
+    distributed=True,
+    lesson_panel="task_view",
     params=(
         Param("dataset", str, "moons", "a generated 2-D set, the 8x8 digits, or a CSV/TSV "
               "file: numeric features and a label column",

@@ -2,7 +2,7 @@
 task whose label is the first word of a long sequence, or labelled text of one's own."""
 from tuidl.config import DIRS, Param
 from tuidl.specs import Family
-from tuidl.specs.common import common
+from tuidl.specs.common import CLASSIFIER, common
 
 CELLS = ("rnn", "lstm", "gru", "bow")
 
@@ -10,6 +10,11 @@ FAMILY = Family(
     name="rnn",
     about="embedding + recurrent layers (rnn, lstm, gru) or an order-blind bag of words",
     task="tuidl.tasks.rnn:RNNTask",
+    **CLASSIFIER,
+    distributed=True,
+    lesson_panel="time_grads",
+    remedies={"vanishing": "use an LSTM or GRU (their gates carry the gradient through time), "
+                           "or shorter sequences"},
     params=(
         Param("dataset", str, "generated",
               "generated: sentences with negation and contrast, where word order matters; "

@@ -1,12 +1,16 @@
 """word2vec: skip-gram or CBOW word embeddings trained with negative sampling."""
 from tuidl.config import DIRS, Param
-from tuidl.specs import Family
+from tuidl.specs import Chart, Curve, Family
 from tuidl.specs.common import common
 
 FAMILY = Family(
     name="word2vec",
     about="word embeddings from co-occurrence: skip-gram / CBOW with negative sampling",
     task="tuidl.tasks.word2vec:Word2VecTask",
+    main_metrics=("precision_at_5",),
+    metric_chart=Chart("precision@5", (Curve("precision_at_5", "precision@5"),)),
+    title_metrics=("precision_at_5",),
+    lesson_panel="task_view",
     params=(
         Param("corpus", str, "world", "world: generated sentences over 8 word "
               "categories; pydoc: Python's help topics; or a UTF-8 .txt file or folder",

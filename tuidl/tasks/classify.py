@@ -15,13 +15,12 @@ from torch import nn
 from tuidl.data.split import Split
 from tuidl.engine import distributed
 from tuidl.engine.optim import build_optimizer
-from tuidl.tasks.base import Evaluation, Finish, Task
+from tuidl.engine.task import Evaluation, Finish, Step, Task
 
 CHUNK = 4096
 
 
 class ClassifierTask(Task):
-    family = "classifier"
 
     def setup(self, data: Split, model: nn.Module, labels: list[str]) -> None:
         c = self.config
@@ -33,7 +32,7 @@ class ClassifierTask(Task):
             c["optimizer"], self.model.parameters(), c["lr"], c.get("momentum", 0.9),
             c.get("weight_decay", 0.0))}
         self.n_train = len(data.y_train)
-        self.n_evals = 0
+        self.mse = c.get("loss") == "mse"  # mlp only: cnn and rnn have no `loss` to choose
         # L1 applies to weights (not biases); collected once.
         self.l1_params = [p for n, p in self.model.named_parameters() if p.dim() > 1]
 
@@ -45,27 +44,26 @@ class ClassifierTask(Task):
             self.train_model = distributed.wrap(self.model, self.device)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.config.get("loss", "cross_entropy") == "mse":
+        if self.mse:
             target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
             return F.mse_loss(torch.softmax(logits, dim=1), target)
         return F.cross_entropy(logits, y)
 
-    def train_step(self, idx, update):
+    def train_step(self, idx, update, step=Step()):
         if not self.model.training:  # predict() leaves the whole model in eval mode
             self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
-        logits = self.forward_train(x, getattr(update, "capture", False),
-                                    getattr(update, "step", 0))
+        logits = self.forward_train(x, step)
         loss = self.loss(logits, y)
         total = loss
-        l1 = self.config.get("l1", 0.0)
+        l1 = self.config["l1"]
         if l1 > 0:
             total = total + l1 * sum(p.abs().sum() for p in self.l1_params)
         total.backward()
-        self.after_backward()
+        probes = self.after_backward()
         update("model")
         # accuracy later, for a whole log interval at once (reduce_outputs)
-        return {"loss": loss.detach(), "logits": logits.detach(), "target": y}
+        return {"loss": loss.detach(), "logits": logits.detach(), "target": y, **probes}
 
     def reduce_outputs(self, outs):
         """Summed loss, and the summed per-step accuracies (float32, as a step's own mean
@@ -81,13 +79,14 @@ class ClassifierTask(Task):
         return {"loss": torch.stack([o["loss"] for o in outs]).double().sum(),
                 "accuracy": acc.double().sum()}
 
-    def forward_train(self, x: torch.Tensor, logged: bool, step: int) -> torch.Tensor:
-        """The training forward pass of step `step` (0-based); `logged` = its statistics are
-        recorded."""
+    def forward_train(self, x: torch.Tensor, step: Step) -> torch.Tensor:
+        """The training forward pass of `step`."""
         return self.train_model(x)
 
-    def after_backward(self) -> None:
-        """Read what backward left (gradients of intermediate tensors) before the update."""
+    def after_backward(self) -> dict[str, torch.Tensor]:
+        """Probes read from what backward left (gradients of intermediate tensors) before the
+        update; they join the step's outputs."""
+        return {}
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
@@ -102,8 +101,7 @@ class ClassifierTask(Task):
         pred = logits.argmax(1)
         return self.loss(logits, y), (pred == y).float().mean(), pred
 
-    def evaluate(self) -> Evaluation:
-        self.n_evals += 1
+    def evaluate(self, view: bool = True) -> Evaluation:
         d, k = self.data, len(self.labels)
         if self.world.active:
             loss, acc, counts = self._score_shared(d.x_val, d.y_val, k)
@@ -112,8 +110,8 @@ class ClassifierTask(Task):
             counts = torch.bincount(d.y_val * k + pred, minlength=k * k).view(k, k)
         loss_f, acc_f = torch.stack([loss, acc]).tolist()
         metrics = {"val_loss": loss_f, "val_accuracy": acc_f}
-        view = self.view() if self._view_due() else None
-        return Evaluation(metrics, (self.labels, counts.tolist()), view)
+        return Evaluation(metrics, (self.labels, counts.tolist()),
+                          self.view() if view else None)
 
     def _score_shared(self, x: torch.Tensor, y: torch.Tensor, k: int):
         """Each rank scores its part of (x, y); the loss sums and confusion counts are summed
@@ -127,10 +125,6 @@ class ClassifierTask(Task):
         both = distributed.sum_(torch.cat([loss_sum.view(1), counts.double()]), self.world)
         counts = both[1:].round().long().view(k, k)
         return (both[0] / len(y)).float(), counts.diagonal().sum() / counts.sum(), counts
-
-    def _view_due(self) -> bool:
-        every = int(self.config.get("view_every", 1))
-        return self.n_evals == 1 or self.n_evals % every == 0 or self.n_evals == self.config["epochs"]
 
     def view(self) -> tuple[str, dict[str, Any]] | None:
         return None

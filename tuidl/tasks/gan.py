@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from tuidl.config import ConfigError, parse_ints
 from tuidl.engine.optim import build_optimizer
 from tuidl.models.gan import discriminator, generator
-from tuidl.tasks.base import Evaluation, Finish, Task
+from tuidl.engine.task import Evaluation, Finish, Step, Task
 from tuidl.tasks.gan_targets import make_target
 
 
@@ -36,7 +36,7 @@ class GANTask(Task):
         self.target = t = make_target(c, device)
         self.G = generator(self.z_dim, parse_ints(c["hidden_g"]), c["activation"], t.dim,
                            t.squash).to(device)
-        self.pack = int(c.get("pack", 1))
+        self.pack = int(c["pack"])
         if self.batch_size % self.pack:
             raise ConfigError(f"batch_size {self.batch_size} is not a multiple of pack {self.pack}")
         self.D = discriminator(parse_ints(c["hidden_d"]), c["activation"], self.pack,
@@ -96,7 +96,7 @@ class GANTask(Task):
         return self.D(points.reshape(-1, self.target.dim * self.pack))
 
     # -- training --------------------------------------------------------------------------
-    def train_step(self, idx, update):
+    def train_step(self, idx, update, step=Step()):
         self._schedule()
         n = len(idx)
         for _ in range(self.d_steps):
@@ -143,6 +143,12 @@ class GANTask(Task):
         self.base_lr = {name: lr for name in self.optimizers}
         super().set_lr(lr)
 
+    def scale_lr(self, factor: float) -> None:
+        """Both learning rates times `factor` from the values in use: the schedules' starts
+        scale with them, so the decay goes on from there."""
+        self.base_lr = {name: lr * factor for name, lr in self.base_lr.items()}
+        super().scale_lr(factor)
+
     @torch.no_grad()
     def _clip_critic(self) -> None:
         c = float(self.config["clip"])
@@ -157,7 +163,7 @@ class GANTask(Task):
         self.G.train()
         return out
 
-    def evaluate(self) -> Evaluation:
+    def evaluate(self, view: bool = True) -> Evaluation:
         fake = self.generate()
         d_real, d_fake = self.disc(self.real_eval), self.disc(fake)
         scores = self.target.scores(fake, self.real_eval)
@@ -167,7 +173,7 @@ class GANTask(Task):
         metrics = {"d_loss": d_loss, "g_loss": g_loss, "d_real": s_real, "d_fake": s_fake,
                    **self.target.metrics(dict(zip(scores, rest)))}
         self.last = metrics
-        return Evaluation(metrics, None, self.target.view(self.real_eval, fake))
+        return Evaluation(metrics, None, self.target.view(self.real_eval, fake) if view else None)
 
     def export(self, run_dir) -> None:
         super().export(run_dir)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from tuidl.data.gates import GATES, INPUTS, LINEARLY_SEPARABLE
-from tuidl.tasks.base import Evaluation, Finish, Task
+from tuidl.engine.task import Evaluation, Finish, Step, Task
 
 
 class PerceptronTask(Task):
@@ -46,7 +46,7 @@ class PerceptronTask(Task):
             return torch.where(a >= 0, 1.0, -1.0)
         return (a >= 0).float()
 
-    def train_step(self, idx, update):
+    def train_step(self, idx, update, step=Step()):
         x, t = self.x[idx], self.t[idx]
         with torch.no_grad():
             err = t - self.output(x)
@@ -57,7 +57,16 @@ class PerceptronTask(Task):
         self.epoch_errors += mistakes.sum()
         return {"loss": mistakes.mean()}
 
-    def evaluate(self) -> Evaluation:
+    def checkpoint_state(self) -> dict:
+        return {"epoch_errors": self.epoch_errors, "n_evals": self.n_evals,
+                "converged_epoch": self.converged_epoch, "best_accuracy": self.best_accuracy}
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.epoch_errors = state["epoch_errors"].to(self.device)
+        self.n_evals, self.converged_epoch = state["n_evals"], state["converged_epoch"]
+        self.best_accuracy = state["best_accuracy"]
+
+    def evaluate(self, view: bool = True) -> Evaluation:
         self.n_evals += 1
         o = self.output(self.x)
         acc, errors = torch.stack([(o == self.t).float().mean(), self.epoch_errors]).tolist()
@@ -71,10 +80,10 @@ class PerceptronTask(Task):
                   for i in (0, 1)]
         w = self.model.weight.detach()[0].tolist()
         b = self.model.bias.detach().item()
-        view = {"points": [[x0, x1, int(c)] for (x0, x1), c in zip(INPUTS, true)],
+        line = {"points": [[x0, x1, int(c)] for (x0, x1), c in zip(INPUTS, true)],
                 "w": w, "b": b, "x_range": [-0.5, 1.5], "y_range": [-0.5, 1.5]}
         return Evaluation({"accuracy": acc, "val_accuracy": acc, "epoch_errors": errors},
-                          (["0", "1"], matrix), ("separating_line", view))
+                          (["0", "1"], matrix), ("separating_line", line) if view else None)
 
     def finish(self, metrics) -> Finish:
         gate = self.config["gate"]

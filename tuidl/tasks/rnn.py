@@ -59,7 +59,6 @@ class RNNTask(ClassifierTask):
                         if name.startswith("bias"):  # bias_ih + bias_hh = forget_bias
                             bias[h:2 * h].fill_(c["forget_bias"] / 2)
         self.setup(splits, model, labels)
-        self.time_grads: torch.Tensor | None = None
         self.states: list[torch.Tensor] | None = None
 
     @staticmethod
@@ -79,12 +78,13 @@ class RNNTask(ClassifierTask):
             out.x_test, out.y_test = rows(data.test)
         return out, data.vocab, data.classes
 
-    def forward_train(self, x, logged, step):
+    def forward_train(self, x, step):
         """On the first logged step of every `time_grads_every` steps a recurrent model runs
         step by step, so the norm of dL/dh_t at every time step t can be read after backward
-        (`time_grads` [L]). Chosen by the step number, so a resumed run probes the same steps."""
-        every = self.config.get("time_grads_every", 100)
-        if not (logged and every and step % every < self.config.get("log_every", 10)
+        (the probe `time_grads` [L]). Chosen by the step number, so a resumed run probes the
+        same steps."""
+        every = self.config["time_grads_every"]
+        if not (step.logged and every and step.index % every < self.config["log_every"]
                 and getattr(self.model, "probes_time", False)
                 and self.train_model is self.model):  # DDP runs forward() only
             self.states = None
@@ -94,16 +94,18 @@ class RNNTask(ClassifierTask):
         return logits
 
     def after_backward(self):
-        if self.states is not None:
-            self.time_grads = self.model.time_grad_norms(self.states, self.steps).detach()
-            self.states = None
+        if self.states is None:
+            return {}
+        norms = self.model.time_grad_norms(self.states, self.steps).detach()
+        self.states = None
+        return {"time_grads": norms}
 
     def _text(self, ids: list[int]) -> str:
         """The tokens the model read, at most VIEW_WORDS of them (file texts can be long)."""
         words = decode(self.vocab, ids).split(" ")
         if len(words) <= VIEW_WORDS:
             return " ".join(words)
-        if self.config.get("truncate") == "tail":
+        if self.config["truncate"] == "tail":
             return "… " + " ".join(words[-VIEW_WORDS:])
         return " ".join(words[:VIEW_WORDS]) + " …"
 

@@ -37,7 +37,7 @@ from tuidl.data.corpus import load_tokens, noise_distribution, subsample
 from tuidl.engine.optim import build_optimizer
 from tuidl.models.word2vec import (NegativeSampler, Word2Vec, nearest, pca_2d,
                                    precision_at_k)
-from tuidl.tasks.base import Evaluation, Finish, Task
+from tuidl.engine.task import Evaluation, Finish, Step, Task
 
 MAP_WORDS = 80
 LEFT_TABLE_MAX = 1 << 24  # forward pairs up to which a [pairs] int32 table (64 MB) is kept
@@ -129,8 +129,8 @@ class Word2VecTask(Task):
         rng = np.random.default_rng(c["seed"] + 104729)
         ids, sid = subsample(ids, sid, vocab.counts, c["subsample"], rng)
         self.cbow = c["mode"] == "cbow"
-        self.by_window = not self.cbow and c.get("by_window", False)
-        if self.by_window and c.get("share_negatives", 1) != 1:
+        self.by_window = not self.cbow and c["by_window"]
+        if self.by_window and c["share_negatives"] != 1:
             raise ConfigError("by_window gives each window its own noise words: set "
                               "share_negatives = 1 (or by_window = false)")
         by_rows = self.cbow or self.by_window
@@ -171,8 +171,8 @@ class Word2VecTask(Task):
             if len(self.map_words) < 2:
                 self.map_words = self.vocab.words[:MAP_WORDS]
 
-    def train_step(self, idx, update):
-        b, share = len(idx), self.config.get("share_negatives", 1)
+    def train_step(self, idx, update, step=Step()):
+        b, share = len(idx), self.config["share_negatives"]
         groups = b // share if b % share == 0 else b  # an epoch's odd last batch: its own
         negatives = self.sampler(groups, self.negatives)
         if self.cbow:
@@ -195,12 +195,12 @@ class Word2VecTask(Task):
     def vectors(self) -> torch.Tensor:
         return self.model.in_embed.weight.detach()
 
-    def evaluate(self) -> Evaluation:
+    def evaluate(self, view: bool = True) -> Evaluation:
         metrics = {"vocab_size": float(len(self.vocab))}
         if len(self.cat_ids) > K:
             p = precision_at_k(self.vectors[self.cat_ids], self.cat_labels, K)
             metrics["precision_at_5"] = float(p)
-        return Evaluation(metrics, None, ("embeddings", self.view()))
+        return Evaluation(metrics, None, ("embeddings", self.view()) if view else None)
 
     def view(self) -> dict:
         index, words = self.vocab.index, self.vocab.words

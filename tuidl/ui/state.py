@@ -13,11 +13,11 @@ from typing import Any
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           GradStats, RunStart, Scalars, Status, Summary, System, TaskView,
                           TimeGrads)
+from tuidl.specs import Family, spec_of
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
 SYSTEM_HISTORY = 60  # device readings kept for the sparklines
-CLASSIFIER_FAMILIES = ("perceptron", "mlp", "cnn", "rnn")  # the families that send confusion
 
 
 @dataclass
@@ -141,9 +141,25 @@ class RunState:
         return self.elapsed / self.step * max(0, self.total_steps - self.step)
 
     @property
+    def spec(self) -> Family:
+        """What the run's family declares (tuidl.specs): its curves, metrics, lr keys."""
+        return spec_of(self.family)
+
+    @property
     def has_confusion(self) -> bool:
         """Whether this run has (or will have) a confusion matrix to show."""
-        return self.confusion is not None or self.family in CLASSIFIER_FAMILIES
+        return self.confusion is not None or self.spec.confusion
+
+    @property
+    def main_metric(self) -> str | None:
+        """The key of the family's main metric, once an evaluation reported it."""
+        return self.spec.main_metric(self.eval_series)
+
+    @property
+    def loss_key(self) -> str | None:
+        """The headline loss series (the family's first loss curve), once logged."""
+        key = self.spec.loss_key
+        return key if key in self.step_series else None
 
     def layer_state(self, i: int) -> str | None:
         """The diagnosis of layer i, when the latest diagnosis covers it."""

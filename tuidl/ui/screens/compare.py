@@ -21,12 +21,6 @@ from tuidl.ui.state import RunState
 from tuidl.ui.widgets.colors import HEALTH
 
 REFRESH_HZ = 10
-LOSS_KEYS = ("loss", "d_loss")
-METRIC_KEYS = ("val_accuracy", "accuracy", "precision_at_5", "high_quality")
-
-
-def main_metric(state: RunState) -> str | None:
-    return next((k for k in METRIC_KEYS if k in state.eval_series), None)
 
 
 def label_of(run_dir: Path) -> str:
@@ -57,7 +51,7 @@ class OverlayChart(PlotextPlot):
         plt.clear_figure()
         plt.title("training loss" + (" (log)" if self.log_scale else ""))
         for label, state in runs:
-            key = next((k for k in LOSS_KEYS if k in state.step_series), None)
+            key = state.loss_key  # the family's headline loss
             if key:
                 s = state.step_series[key]
                 ys = [y if y > 0 or not self.log_scale else float("nan") for y in s.y]
@@ -101,12 +95,11 @@ class CompareScreen(Screen):
 
     def table(self) -> Table:
         t = Table(box=None, pad_edge=False, expand=True)
-        key = next((k for _, _, s in self.runs if (k := main_metric(s))), None)
+        key = next((k for _, _, s in self.runs if (k := s.main_metric)), None)
         for col in ("run", "status", "epoch", "loss", "val loss", key or "metric", "gradients"):
             t.add_column(col, no_wrap=col != "run")
         for label, _, s in self.runs:
-            loss_key = next((k for k in LOSS_KEYS if k in s.step_series), None)
-            loss = s.step_series[loss_key].y[-1] if loss_key else None
+            loss = s.step_series[s.loss_key].y[-1] if s.loss_key else None
             verdict = s.diagnosis.verdict if s.diagnosis else ""
             t.add_row(label, s.status, f"{s.epoch}/{s.epochs}", _num(loss),
                       _num(s.metrics.get("val_loss")), _num(s.metrics.get(key)) if key else "",

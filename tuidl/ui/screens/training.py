@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from tuidl.events import Exported, Scalars, Status
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
 from tuidl.ui.widgets.confusion import ConfusionView
 from tuidl.ui.widgets.device_panel import DevicePanel
@@ -67,7 +68,9 @@ class TrainingScreen(Screen):
         self.drawn = -1
         self.drawn_at = -1e9  # monotonic time of the last full redraw
         self.drawn_status: str | None = None
-        self.lr_asked: float | None = None  # an lr sent that no logged step has shown yet
+        # lr factors sent that no logged step has shown yet, and the lrs shown when sent
+        self.lr_factor: float | None = None
+        self.lr_seen: dict[str, float] = {}
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
         self.task_view = TaskViewWidget(id="task-view")
@@ -123,7 +126,7 @@ class TrainingScreen(Screen):
             self.task_view = TaskViewWidget(id="task-view")
             self.task_view.border_title = "task view"
             target.mount(self.task_view)
-            self.task_view.update_view(self.state.view, self.state.metrics)
+            self.task_view.update_state(self.state)
         target = charts if wide and not confusion else side
         box = self.grad_panel.parent
         if box is not None and box.parent is not target:
@@ -143,9 +146,9 @@ class TrainingScreen(Screen):
                 self._exported(event)
             elif isinstance(event, Status) and event.status == "running" and not event.message:
                 self.state.message = ""  # resumed: why it paused (a divergence) is past
-            if isinstance(event, Status) or (isinstance(event, Scalars)
-                                             and event.values.get("lr") == self.lr_asked):
-                self.lr_asked = None  # the engine has it (or went back to a checkpoint's)
+            if isinstance(event, Status) or (isinstance(event, Scalars) and any(
+                    event.values.get(k, v) != v for k, v in self.lr_seen.items())):
+                self.lr_factor = None  # the engine has it (or went back to a checkpoint's)
         if exitcode is not None and not self.state.finished and self.state.status in UNFINISHED:
             self.state.apply(Status(step=self.state.step, epoch=self.state.epoch, status="failed",
                                     message=f"the training process exited (code {exitcode})"))
@@ -164,16 +167,11 @@ class TrainingScreen(Screen):
         with self.app.batch_update():
             if s.has_confusion == self.has_class("-no-confusion"):
                 self._arrange()
-            self.query_one(RunHeader).update_state(s)
-            self.query_one(LossChart).update_state(s)
-            self.query_one(MetricChart).update_state(s)
-            self.grad_panel.update_state(s)
-            self.query_one(ConfusionView).update_confusion(s.confusion)
-            self.task_view.update_view(s.view, s.metrics)
+            for widget in self.query("*"):  # every panel draws what it needs of the state
+                if isinstance(widget, ShowsState):
+                    widget.update_state(s)
             self.set_class(s.confusion is not None, "-has-confusion")
-            if s.system is not None:
-                self.query_one(DevicePanel).update_state(s)
-                self.set_class(True, "-has-system")
+            self.set_class(s.system is not None, "-has-system")
             msg = self.query_one("#message", Static)
             msg.update(f"{s.status}: {s.message}" if s.message else "")
             msg.set_class(s.status in ("failed", "diverged"), "-error")
@@ -212,12 +210,17 @@ class TrainingScreen(Screen):
             self.app.edit_run(run.prepared)
 
     def action_lr(self, factor: float) -> None:
+        """Every learning rate of the run (its spec's lr keys: lr, or a GAN's lr_g and lr_d)
+        times `factor`, from the value in use; the engine applies it at the next step."""
         if run := self._run():
-            config_lr = run.prepared.config.get("lr", 0.01)
-            now = self.lr_asked or self.state.metrics.get("lr", config_lr)
-            lr = self.lr_asked = float(now) * factor  # ] ] ] between two logs: x8
-            run.control.set_lr(lr)
-            self.notify(f"lr → {lr:.3g} from the next step")
+            config = run.prepared.config
+            keys = [key for key, _ in run.prepared.preset.spec.lr_keys]
+            if self.lr_factor is None:
+                self.lr_seen = {k: float(self.state.metrics.get(k, config[k])) for k in keys}
+            self.lr_factor = (self.lr_factor or 1.0) * factor  # ] ] ] between two logs: x8
+            run.control.scale_lr(factor)
+            shown = ", ".join(f"{k} → {v * self.lr_factor:.3g}" for k, v in self.lr_seen.items())
+            self.notify(f"{shown} from the next step")
 
     def action_toggle_log(self) -> None:
         self.query_one(LossChart).toggle_log(self.state)

@@ -1,9 +1,10 @@
 """Loss and metric charts (textual-plotext). Replotting is `clear_data(); plot(); refresh()`,
 done only when the RunState changed, from the screen's bounded-rate timer.
 
-Curves per family: classifiers plot train and val loss, and val and train accuracy; the gan
-plots the discriminator's and the generator's losses, and the share of modes covered and of
-high-quality samples (both 0 to 1); word2vec plots its loss and precision@5.
+Which curves a run gets is what its family declares (tuidl.specs: `losses`, `val_losses`,
+`metric_chart`): classifiers plot train and val loss and val and train accuracy, the gan the
+discriminator's and the generator's losses and the shares of modes covered and of
+high-quality samples, word2vec its loss and precision@5.
 """
 from __future__ import annotations
 
@@ -11,44 +12,50 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from tuidl.ui.state import RunState
+from tuidl.specs import Curve
+from tuidl.ui.state import RunState, Series
+from tuidl.ui.widgets.base import ShowsState
 
-# step series key -> (legend label, colour or None for plotext's own cycle)
-LOSS_CURVES = {"loss": ("train", None), "d_loss": ("D loss", "cyan+"),
-               "g_loss": ("G loss", "orange+")}
-Curve = tuple[str, list, list, "str | None"]  # label, x, y, colour
+Line = tuple[str, list, list, "str | None"]  # label, x, y, colour
 
 
 def loss_title(state: RunState) -> str:
-    if "d_loss" in state.step_series or "g_loss" in state.step_series:
-        return "loss: D discriminator, G generator"
-    return "loss"
+    return state.spec.loss_title if state.loss_key else "loss"
 
 
-def metric_curves(state: RunState) -> tuple[str, list[Curve], tuple[float, float] | None]:
-    """(title, curves, fixed y range) of the metric chart."""
-    ev = state.eval_series
-    if "modes" in ev or "high_quality" in ev:
-        curves: list[Curve] = []
-        if hq := ev.get("high_quality"):
-            curves.append(("high quality", hq.x, hq.y, "cyan+"))
-        modes, total = ev.get("modes"), ev.get("modes_total")
-        if modes and total:  # drawn last: where the curves share a cell, this one shows
-            share = [m / t if t else 0.0 for m, t in zip(modes.y, total.y)]
-            curves.append(("modes covered", modes.x, share, "green+"))
-        return "modes covered, high quality", curves, (0.0, 1.0)
-    for key in ("val_accuracy", "accuracy"):
-        if key in ev:
-            curves = [("val", ev[key].x, ev[key].y, None)]
-            if tr := ev.get("train_accuracy"):
-                curves.append(("train", tr.x, tr.y, None))
-            return "accuracy", curves, None
-    if p := ev.get("precision_at_5"):
-        return "precision@5", [("precision@5", p.x, p.y, None)], None
-    return "metric", [], None
+def _line(curve: Curve, series: dict[str, Series]) -> Line | None:
+    s = series.get(curve.key)
+    if not s or not s.x:
+        return None
+    if curve.per is None:
+        return curve.label, s.x, s.y, curve.colour
+    total = series.get(curve.per)
+    if not total:
+        return None
+    return curve.label, s.x, [v / t if t else 0.0 for v, t in zip(s.y, total.y)], curve.colour
 
 
-class LossChart(PlotextPlot):
+def metric_curves(state: RunState) -> tuple[str, list[Line], tuple[float, float] | None]:
+    """(title, curves, fixed y range) of the metric chart, as the family declares it."""
+    chart = state.spec.metric_chart
+    lines = [line for c in chart.curves if (line := _line(c, state.eval_series))]
+    if not lines:
+        return "metric", [], None
+    return chart.title, lines, chart.ylim
+
+
+def loss_curves(state: RunState) -> list[Line]:
+    """The family's step losses, then its evaluation losses placed at their steps."""
+    spec, spe = state.spec, max(1, state.steps_per_epoch)
+    lines = [line for c in spec.losses if (line := _line(c, state.step_series))]
+    for c in spec.val_losses:
+        if line := _line(c, state.eval_series):
+            label, x, y, colour = line
+            lines.append((label, [e * spe for e in x], y, colour))
+    return lines
+
+
+class LossChart(ShowsState, PlotextPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.log_scale = False
@@ -62,15 +69,9 @@ class LossChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title(loss_title(state) + (" (log)" if self.log_scale else ""))
-        spe = max(1, state.steps_per_epoch)
-        for key, (label, colour) in LOSS_CURVES.items():
-            s = state.step_series.get(key)
-            if s and s.x:
-                extra = {"color": colour} if colour else {}
-                plt.plot(s.x, self._y(s.y), label=label, marker="braille", **extra)
-        val = state.eval_series.get("val_loss")
-        if val and val.x:
-            plt.plot([e * spe for e in val.x], self._y(val.y), label="val", marker="braille")
+        for label, x, y, colour in loss_curves(state):
+            extra = {"color": colour} if colour else {}
+            plt.plot(x, self._y(y), label=label, marker="braille", **extra)
         plt.xlabel("step")
         if self.log_scale:
             plt.yscale("log")
@@ -97,7 +98,7 @@ class LossChart(PlotextPlot):
         self.update_state(state, force=True)
 
 
-class MetricChart(PlotextPlot):
+class MetricChart(ShowsState, PlotextPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.version = -1

@@ -6,19 +6,21 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tuidl.events import Confusion
+from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.colors import sequential
 
 
-class ConfusionView(Widget):
+class ConfusionView(ShowsState, Widget):
     DEFAULT_CSS = "ConfusionView { height: auto; }"
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self.confusion: Confusion | None = None
 
-    def update_confusion(self, confusion: Confusion | None) -> None:
-        if confusion is not self.confusion:
-            self.confusion = confusion
+    def update_state(self, state: RunState) -> None:
+        if state.confusion is not self.confusion:
+            self.confusion = state.confusion
             self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:

@@ -9,13 +9,12 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tuidl.events import TaskView
+from tuidl.ui.state import RunState
+from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.views import render_view
 
-# evaluation metrics a view may show in its title
-TITLE_METRICS = ("modes", "modes_total", "high_quality", "precision_at_5")
 
-
-class TaskViewWidget(Widget):
+class TaskViewWidget(ShowsState, Widget):
     DEFAULT_CSS = "TaskViewWidget { height: 1fr; }"
 
     def __init__(self, **kw):
@@ -23,8 +22,13 @@ class TaskViewWidget(Widget):
         self.view: TaskView | None = None
         self.metrics: dict[str, Any] = {}
 
+    def update_state(self, state: RunState) -> None:
+        """The latest view, titled with the evaluation metrics the family declares for it."""
+        wanted = state.spec.title_metrics
+        self.update_view(state.view, {k: v for k, v in state.metrics.items() if k in wanted})
+
     def update_view(self, view: TaskView | None, metrics: dict[str, Any] | None = None) -> None:
-        shown = {k: v for k, v in (metrics or {}).items() if k in TITLE_METRICS}
+        shown = dict(metrics or {})
         if view is not self.view or shown != self.metrics:
             self.view, self.metrics = view, shown
             self.refresh()

@@ -1,15 +1,22 @@
-"""The contract between a family and the engine.
+"""The contract between a family's task and the engine, owned by the engine.
 
 A task owns its data (tensors on the device), its model(s) and optimizer(s). The engine owns the
 loop: it shuffles indices `0..n_train-1` on the device, hands each batch of indices to
-`train_step`, evaluates once per epoch, and records everything as events. A step computes its
-losses, calls `backward()`, then `update(name)`, which lets the engine measure the gradients of
-model `name`, clip them and step its optimizer (and zero its gradients). A GAN calls
-`update("D")` and `update("G")`; word2vec and the perceptron call `update("model")`.
+`train_step` with the step's context (`Step`: its index, whether it is logged), evaluates once
+per epoch (telling the task whether to draw its view), and records everything as events. A
+step computes its losses, calls `backward()`, then `update(name)`, which lets the engine
+measure the gradients of model `name`, clip them and step its optimizer (and zero its
+gradients). A GAN calls `update("D")` and `update("G")`; the others call `update("model")`.
+
+A step returns detached tensors. Besides its figures it may return probes the engine emits as
+events of their own: `time_grads` ([T] norms of dL/dh_t of a recurrent model, on a logged
+step). The engine never reads or resets a task's attributes; the task never calls the engine
+beyond `update`.
 """
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,6 +24,17 @@ import torch
 from torch import nn
 
 from tuidl.engine.distributed import SINGLE, World, check_family
+from tuidl.specs import Family, get_family
+
+PROBES = ("time_grads",)  # step outputs that are probes, not figures to sum
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the engine tells a step: its 0-based index in the run, and whether its figures
+    and statistics are recorded (a logged step may afford a probe)."""
+    index: int = 0
+    logged: bool = False
 
 
 @dataclass
@@ -33,9 +51,9 @@ class Finish:
     message: str = ""
 
 
-class Task:
+class Task(ABC):
+    family: str = ""  # the name of its spec in tuidl.specs
     unit = "samples"  # what throughput counts: samples/s, words/s
-    time_grads: torch.Tensor | None = None  # [T] norms of dL/dh_t, set on logged steps
     world: World = SINGLE  # set by `distribute` in a distributed run
 
     def __init__(self, config: dict[str, Any], device: torch.device):
@@ -44,17 +62,21 @@ class Task:
         self.models: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.n_train = 0
-        self.batch_size = int(config.get("batch_size", 1))
+        self.batch_size = int(config["batch_size"])
+
+    @property
+    def spec(self) -> Family:
+        return get_family(self.family)
 
     @property
     def steps_per_epoch(self) -> int:
         return max(1, math.ceil(self.n_train / self.batch_size))
 
-    def train_step(self, idx: torch.Tensor,
-                   update: Callable[[str], None]) -> dict[str, torch.Tensor]:
+    @abstractmethod
+    def train_step(self, idx: torch.Tensor, update: Callable[[str], None],
+                   step: Step = Step()) -> dict[str, torch.Tensor]:
         """One step on the batch `idx`; returns detached tensors (no `.item()`): scalars,
-        or whatever `reduce_outputs` turns into scalars later."""
-        raise NotImplementedError
+        or whatever `reduce_outputs` turns into scalars later, and any PROBES."""
 
     def reduce_outputs(self, outs: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
         """The sums over steps of each figure (0-d float64 tensors), from several steps'
@@ -64,13 +86,14 @@ class Task:
         means identical to an uninterrupted one's."""
         return {k: torch.stack([o[k] for o in outs]).double().sum() for k in outs[0]}
 
-    def evaluate(self) -> Evaluation:
-        raise NotImplementedError
+    @abstractmethod
+    def evaluate(self, view: bool = True) -> Evaluation:
+        """Score the model; draw the task view only when `view` (the engine's schedule)."""
 
     def distribute(self, world: World) -> None:
         """Train as one rank of `world` (DistributedDataParallel). Families that support it
         override this; the others refuse (the runner checks the family before it starts)."""
-        check_family(self.family, world)
+        check_family(self.spec, world)
 
     def finish(self, metrics: dict[str, float]) -> Finish:
         return Finish()
@@ -81,17 +104,38 @@ class Task:
         save_weights(self.models, run_dir)
 
     def checkpoint_state(self) -> dict[str, Any]:
-        """What a checkpoint must keep beyond models and optimizers (e.g. an lr schedule)."""
+        """What a checkpoint must keep beyond models and optimizers (e.g. an lr schedule), as
+        tensors and plain values."""
         return {}
 
     def restore_checkpoint_state(self, state: dict[str, Any]) -> None:
         pass
+
+    def state_dict(self) -> dict[str, Any]:
+        """Models, optimizers and the task's own state, for a checkpoint."""
+        return {"models": {n: m.state_dict() for n, m in self.models.items()},
+                "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+                "task": self.checkpoint_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, model in self.models.items():
+            model.load_state_dict(state["models"][name])
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.restore_checkpoint_state(state["task"])
 
     def samples_in(self, idx: torch.Tensor) -> int:
         """How many `unit`s a step on `idx` processes (for throughput)."""
         return len(idx)
 
     def set_lr(self, lr: float) -> None:
+        """Every learning rate to `lr` (a front end's request)."""
         for opt in self.optimizers.values():
             for group in opt.param_groups:
                 group["lr"] = lr
+
+    def scale_lr(self, factor: float) -> None:
+        """Every learning rate times `factor`, from the value in use ([ and ] in the app)."""
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] *= factor

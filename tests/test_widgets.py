@@ -1,0 +1,150 @@
+"""Each panel of the training screen on its own: a tiny app mounts one widget and hands it a
+RunState folded from a recorded fixture; and the fold itself (RunState.apply) unit by unit."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.app import App
+
+from tuidl.events import (Confusion, EvalMetrics, GradStats, RunStart, Scalars, Status,
+                          Summary)
+from tuidl.sinks.jsonl import read_events
+from tuidl.ui.state import MAX_POINTS, RunState
+from tuidl.ui.widgets.base import ShowsState
+from tuidl.ui.widgets.charts import LossChart, MetricChart
+from tuidl.ui.widgets.confusion import ConfusionView
+from tuidl.ui.widgets.device_panel import DevicePanel
+from tuidl.ui.widgets.grad_panel import GradPanel
+from tuidl.ui.widgets.header import RunHeader
+from tuidl.ui.widgets.task_view import TaskViewWidget
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fold(name: str) -> RunState:
+    state = RunState()
+    for event in read_events(FIXTURES / name / "events.jsonl"):
+        state.apply(event)
+    return state
+
+
+class One(App):
+    """Mounts one widget, full screen."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.widget = widget
+
+    def compose(self):
+        yield self.widget
+
+
+async def shown(widget: ShowsState, state: RunState, size=(90, 30)) -> str:
+    """What the widget draws for `state`, as plain text."""
+    async with One(widget).run_test(size=size) as pilot:
+        widget.update_state(state)
+        await pilot.pause()
+        console = Console(width=widget.size.width, record=True, file=io.StringIO())
+        console.print(widget.render())
+        return console.export_text()
+
+
+async def test_loss_chart_draws_the_family_s_losses():
+    text = await shown(LossChart(), fold("gan"))
+    assert "loss: D discriminator, G generator" in text and "D loss" in text
+    assert "G loss" in text
+    text = await shown(LossChart(), fold("xor-mlp"))
+    assert "train" in text and "val" in text and "step" in text
+
+
+async def test_metric_chart_draws_the_family_s_metric():
+    assert "accuracy" in await shown(MetricChart(), fold("xor-mlp"))
+    text = await shown(MetricChart(), fold("gan"))
+    assert "modes covered, high quality" in text and "high quality" in text
+    assert "precision@5" in await shown(MetricChart(), fold("word2vec"))
+
+
+async def test_grad_panel_flags_vanishing_and_leaves_a_healthy_run_alone():
+    vanishing = await shown(GradPanel(), fold("vanishing"))
+    assert vanishing.startswith("VANISHING")
+    healthy = await shown(GradPanel(), fold("xor-mlp"))
+    assert healthy.startswith("HEALTHY") and "fc1" in healthy
+    assert "no gradient readings yet" in await shown(GradPanel(), RunState())
+
+
+async def test_confusion_view_counts_and_recalls():
+    state = fold("digits")
+    text = await shown(ConfusionView(), state)
+    right = sum(state.confusion.matrix[i][i] for i in range(10))
+    assert "recall" in text and f"{right}/" in text
+    assert "no evaluation yet" in await shown(ConfusionView(), RunState())
+
+
+async def test_task_view_draws_the_latest_view_with_the_family_s_title_metrics():
+    state = fold("word2vec")
+    widget = TaskViewWidget()
+    text = await shown(widget, state, size=(120, 40))
+    assert widget.metrics == {"precision_at_5": state.metrics["precision_at_5"]}
+    assert state.view.data["neighbours"][0]["word"] in text
+    assert "appears after the first evaluation" in await shown(TaskViewWidget(), RunState())
+
+
+async def test_run_header_says_what_runs_where():
+    state = fold("xor-mlp")
+    text = await shown(RunHeader(), state, size=(160, 3))
+    assert "xor-mlp" in text and state.status in text
+
+
+async def test_device_panel_shows_the_hardware_readings():
+    text = await shown(DevicePanel(), fold("device-cpu"), size=(90, 30))
+    assert "cpu" in text.lower()
+    assert "no device readings yet" in await shown(DevicePanel(), RunState())
+
+
+# -- the fold ------------------------------------------------------------------------------
+def test_run_start_sets_the_run_and_its_family():
+    s = RunState()
+    s.apply(RunStart(step=0, preset="p", family="gan", config={"epochs": 4},
+                     layers=[{"name": "G.fc1"}], total_steps=40, steps_per_epoch=10))
+    assert (s.preset, s.family, s.epochs, s.layers) == ("p", "gan", 4, ["G.fc1"])
+    assert s.spec.name == "gan" and not s.has_confusion
+
+
+def test_scalars_feed_series_rate_and_lrs():
+    s = RunState()
+    s.apply(Scalars(step=10, values={"loss": 1.0, "lr": 0.1, "samples_per_s": 500.0}))
+    assert s.step_series["loss"].y == [1.0] and s.metrics["lr"] == 0.1
+    assert (s.rate, s.rate_unit) == (500.0, "samples") and "lr" not in s.step_series
+
+
+def test_series_stay_bounded():
+    s = RunState()
+    for i in range(MAX_POINTS + 1):
+        s.apply(Scalars(step=i, values={"loss": float(i)}))
+    assert len(s.step_series["loss"].x) <= MAX_POINTS // 2 + 1
+
+
+def test_evals_grads_confusion_status_and_summary_fold_in():
+    s = RunState()
+    s.apply(RunStart(family="mlp", layers=[{"name": "fc1"}, {"name": "out"}]))
+    s.apply(GradStats(step=5, layers=["fc1", "out"], norm=[0.1, 1.0]))
+    s.apply(EvalMetrics(step=5, epoch=1, metrics={"val_accuracy": 0.5, "converged": True}))
+    s.apply(Confusion(step=5, epoch=1, labels=["0", "1"], matrix=[[1, 0], [0, 1]]))
+    s.apply(Status(step=5, epoch=1, status="running"))
+    assert s.grad_norms == [0.1, 1.0] and s.main_metric == "val_accuracy"
+    assert "converged" not in s.eval_series and s.confusion.matrix[1][1] == 1
+    assert s.status == "running" and not s.finished
+    s.apply(Summary(step=9, epoch=2, status="completed", metrics={"test_accuracy": 0.9}))
+    assert s.finished and s.status == "completed" and s.metrics["test_accuracy"] == 0.9
+    assert (s.step, s.epoch) == (9, 2)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()
+                                        if (p / "events.jsonl").is_file()))
+def test_every_fixture_folds_into_a_finished_run_of_its_family(name):
+    s = fold(name)
+    assert s.family and s.spec.name == s.family and s.status != "waiting"
+    assert s.loss_key is not None
