@@ -138,7 +138,7 @@ def test_the_world_comes_from_torchruns_environment():
 
 def test_a_live_run_directory_refuses_a_distributed_resume(distributed_runs):
     """Rank 0 cannot lock it: every rank says so and exits 2, none waits for the others."""
-    from tuidl.sinks.rundir import lock_run_dir
+    from tuidl.rundir import lock_run_dir
     run_dir = distributed_runs["mlp-digits"]
     lock = lock_run_dir(run_dir)  # as a live run holds it
     try:

@@ -241,7 +241,7 @@ def test_a_run_directory_has_one_writer_at_a_time(tmp_path):
 def test_runs_started_together_get_their_own_directories(tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
-    from tuidl.sinks.rundir import make_run_dir
+    from tuidl.rundir import make_run_dir
     with ProcessPoolExecutor(4) as pool:
         dirs = list(pool.map(make_run_dir, [tmp_path] * 32, ["same"] * 32))
     assert len(set(dirs)) == 32

@@ -68,7 +68,7 @@ def primary_metric(spec, metrics: dict[str, Any]) -> tuple[str, float] | None:
 def run_all(variants: list[Variant], out_root: str, preset: str,
             on_done: Callable[[Variant, dict], None] = lambda v, s: None) -> tuple[Path, list]:
     from tuidl.runner import execute
-    from tuidl.sinks.rundir import make_run_dir, write_atomic
+    from tuidl.rundir import make_run_dir, write_atomic
     folder = make_run_dir(out_root, f"compare-{preset}")
     results = []
     for v in variants:

@@ -12,8 +12,7 @@ from typing import Any, Callable, Iterable
 from tuidl.config import TuidlError
 from tuidl.events import Event, Summary
 from tuidl.catalog import Preset, dump_config, load_preset
-from tuidl.sinks.rundir import (CHECKPOINT, CONFIG, EVENTS, lock_run_dir, make_run_dir,
-                                remove_stale_temps, write_atomic, write_summary)
+from tuidl.rundir import CHECKPOINT, CONFIG, RunDir
 
 
 @dataclass
@@ -83,131 +82,109 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
         set_cpu_threads(int(config["threads"]))
         keep_freed_memory()
     seed_everything(config["seed"])
-    if world.active:
-        distributed.start(world, device)
-        try:
-            return _execute_rank(prep, world, device, out_root, run_dir, sinks, control, name,
-                                 Limits(max_steps, trust))
-        finally:
-            distributed.stop(world)
-    path = Path(run_dir) if run_dir is not None else None
-    lock = lock_run_dir(path) if path is not None else None
+    distributed.start(world, device)
     try:
-        if path is not None:
-            remove_stale_temps(path)
-        try:
-            task = prep.preset.spec.load_task()(config, device)
-        except TuidlError:
-            raise
-        except Exception as e:  # noqa: BLE001 - the run fails, the program does not
-            path = path or _new_run_dir(prep, out_root, name)
-            return _failed_to_start(prep, path, device, e, sinks)
-        if path is None:
-            path = _new_run_dir(prep, out_root, name)
-            lock = lock_run_dir(path)
-        return _train(prep, task, path, run_dir is not None, sinks, control,
-                      limits=Limits(max_steps, trust))
+        return _execute(prep, world, device, out_root, run_dir, sinks, control, name,
+                        Limits(max_steps, trust))
     finally:
-        if lock is not None:
-            lock.release()
+        distributed.stop(world)
 
 
-def _execute_rank(prep: Prepared, world, device, out_root: str, run_dir: str | None,
-                  sinks, control, name: str | None, limits: Limits) -> Summary:
-    """One rank of a distributed run. Rank 0 makes (or locks) the run directory and tells the
-    others its path; every rank builds the task, wraps its model in DDP and trains; only rank
-    0 writes."""
-    import torch.distributed as dist
-    path = Path(run_dir) if run_dir is not None else None
-    lock, error = None, None
-    if world.main:
-        try:
-            if path is None:
-                path = _new_run_dir(prep, out_root, name)
-            else:
-                remove_stale_temps(path)
-            lock = lock_run_dir(path)
-        except TuidlError as e:  # every rank says it and exits 2, none waits for rank 0
-            error = str(e)
-    shared = [error, str(path) if path is not None else None]
-    dist.broadcast_object_list(shared, src=0)
-    if shared[0] is not None:
-        raise TuidlError(shared[0])
-    path = Path(shared[1])
+def _execute(prep: Prepared, world, device, out_root: str, run_dir: str | None, sinks,
+             control, name: str | None, limits: Limits) -> Summary:
+    """One process's run, alone or as one rank of a distributed run (the same path): claim
+    the run directory, build the task, train; a task that fails to build is a failed run."""
+    run = _claim(prep, world, out_root, run_dir, name)
     try:
         try:
             task = prep.preset.spec.load_task()(prep.config, device)
         except TuidlError:
             raise
         except Exception as e:  # noqa: BLE001 - the run fails, the program does not
-            if world.main:
-                return _failed_to_start(prep, path, device, e, sinks)
-            return Summary(preset=prep.preset.name, status="failed", message=str(e))
+            if not world.main:
+                return Summary(preset=prep.preset.name, status="failed", message=str(e))
+            run = run or _new_run(prep, out_root, name)
+            return _failed_to_start(prep, run, device, e, sinks)
+        run = run or _new_run(prep, out_root, name)  # one process: made once the task builds
         task.distribute(world)
-        if world.main:
-            return _train(prep, task, path, run_dir is not None, sinks, control, world, limits)
-        from tuidl.engine.loop import Engine
-        from tuidl.engine.signals import stop_on_signals
-        checkpoint = path / CHECKPOINT
-        engine = Engine(task, prep.config, lambda event: None, preset=prep.preset.name,
-                        run_dir=str(path), control=control, world=world,
-                        resume_from=str(checkpoint) if run_dir is not None else None,
-                        max_steps=limits.max_steps, trust=limits.trust)
-        with stop_on_signals(control, repeats_interrupt=False):
-            return engine.run()
+        return _train(prep, task, run, run_dir is not None, sinks, control, world, limits)
     finally:
-        if lock is not None:
-            lock.release()
+        if run is not None:
+            run.release()
 
 
-def _new_run_dir(prep: Prepared, out_root: str, name: str | None) -> Path:
-    path = make_run_dir(out_root, name or prep.preset.name)
-    write_atomic(path / CONFIG, dump_config(prep.preset, prep.config))
-    return path
+def _claim(prep: Prepared, world, out_root: str, run_dir: str | None,
+           name: str | None) -> RunDir | None:
+    """The run directory, locked by the process that writes it. Resuming: that directory.
+    A new run on one process: None, made once the task has been built (bad data leaves
+    nothing behind). A distributed run: rank 0 makes (or locks) it and tells the other ranks
+    its path, or its error, so that every rank stops with exit code 2 at once."""
+    if not world.active:
+        return RunDir.resume(run_dir) if run_dir is not None else None
+    import torch.distributed as dist
+    run, shared = None, [None, None]
+    if world.main:
+        try:
+            run = RunDir.resume(run_dir) if run_dir is not None else _new_run(prep, out_root,
+                                                                             name)
+            shared[1] = str(run.path)
+        except TuidlError as e:
+            shared[0] = str(e)
+    dist.broadcast_object_list(shared, src=0)
+    if shared[0] is not None:
+        raise TuidlError(shared[0])
+    return run if world.main else RunDir(shared[1])
 
 
-def _train(prep: Prepared, task, path: Path, resuming: bool,
-           sinks: Iterable[Callable[[Event], None]], control, world=None,
-           limits: Limits | None = None) -> Summary:
+def _new_run(prep: Prepared, out_root: str, name: str | None) -> RunDir:
+    return RunDir.create(out_root, name or prep.preset.name,
+                         dump_config(prep.preset, prep.config))
+
+
+def _train(prep: Prepared, task, run: RunDir, resuming: bool,
+           sinks: Iterable[Callable[[Event], None]], control, world,
+           limits: Limits) -> Summary:
+    """Train; rank 0 (or the only process) writes events, tables, checkpoints, the summary
+    and the exports, the other ranks only train."""
     from tuidl.engine.loop import Engine
     from tuidl.engine.signals import stop_on_signals
-    from tuidl.sinks.exports import CsvSink
     from tuidl.sinks.jsonl import JsonlSink
+    from tuidl.sinks.tables import CsvSink
 
-    jsonl, tables = JsonlSink(path / EVENTS), CsvSink(path)
-    emitters = [jsonl, tables, *sinks]
+    writers = [JsonlSink(run.events), CsvSink(run.path)] if world.main else []
+    emitters = [*writers, *sinks] if world.main else []
 
     def emit(event: Event) -> None:
         for sink in emitters:
             sink(event)
 
-    checkpoint = path / CHECKPOINT
-    extra = {"world": world} if world is not None else {}
-    limits = limits or Limits()
-    engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(path),
-                    control=control, checkpoint_path=str(checkpoint),
-                    resume_from=str(checkpoint) if resuming else None,
-                    max_steps=limits.max_steps, trust=limits.trust, **extra)
+    engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(run.path),
+                    control=control, world=world,
+                    checkpoint_path=str(run.checkpoint) if world.main else None,
+                    resume_from=str(run.checkpoint) if resuming else None,
+                    max_steps=limits.max_steps, trust=limits.trust)
     try:
         # under torchrun a signal reaches each worker twice (the terminal's, then the
         # launcher's forward of it): a repeat must not cut the agreed stop short
-        with stop_on_signals(control, repeats_interrupt=world is None):
+        with stop_on_signals(control, repeats_interrupt=not world.active):
             summary = engine.run()
     finally:
-        jsonl.close()
-        tables.close()
-    write_summary(path, summary.public())
+        for writer in writers:
+            writer.close()
+    if not world.main:
+        return summary
+    run.write_summary(summary.public())
     error = engine.error_traceback
     try:  # weights, word vectors, samples: formats other tools read
-        if summary.status == "diverged" and checkpoint.is_file():
-            _load_models(task, checkpoint)  # the last finite weights, not the NaN ones
+        if summary.status == "diverged" and run.checkpoint.is_file():
+            _load_models(task, run.checkpoint)  # the last finite weights, not the NaN ones
         if summary.status not in ("failed", "diverged") or (
-                summary.status == "diverged" and checkpoint.is_file()):
-            task.export(path)
+                summary.status == "diverged" and run.checkpoint.is_file()):
+            task.export(run.path)
     except Exception:  # the run stands; what failed to export is in error.log
         error = "export failed:\n" + traceback.format_exc()
     if error:
-        write_atomic(path / "error.log", error)
+        run.write_error(error)
     return summary
 
 
@@ -218,7 +195,7 @@ def _load_models(task, checkpoint: Path) -> None:
         model.load_state_dict(state["models"][name])
 
 
-def _failed_to_start(prep: Prepared, path: Path, device, error: Exception,
+def _failed_to_start(prep: Prepared, run: RunDir, device, error: Exception,
                      sinks: Iterable[Callable[[Event], None]]) -> Summary:
     """The task could not be built: a run directory that says so (status failed, the message,
     error.log with the traceback), the same way a failure during training is recorded."""
@@ -229,17 +206,17 @@ def _failed_to_start(prep: Prepared, path: Path, device, error: Exception,
     if is_out_of_memory(error):
         message = out_of_memory_message(error, device, int(prep.config["batch_size"]))
     summary = Summary(preset=prep.preset.name, status="failed", device=str(device),
-                      run_dir=str(path), message=message,
+                      run_dir=str(run.path), message=message,
                       epochs=0, steps=0, seconds=0.0, metrics={})
-    jsonl = JsonlSink(path / EVENTS)
+    jsonl = JsonlSink(run.events)
     try:
         for event in (Status(status="failed", message=message), summary):
             for sink in (jsonl, *sinks):
                 sink(event)
     finally:
         jsonl.close()
-    write_summary(path, summary.public())
-    write_atomic(path / "error.log", traceback.format_exc())
+    run.write_summary(summary.public())
+    run.write_error(traceback.format_exc())
     return summary
 
 
@@ -252,7 +229,8 @@ def export_run(run_dir: str) -> list[str]:
     path = Path(run_dir)
     prep = resume_prepared(run_dir, device="cpu")
     check_checkpoint(path / CHECKPOINT)
-    lock = lock_run_dir(path)
+    run = RunDir(path)
+    run.lock()
     try:
         import torch
 
@@ -272,4 +250,4 @@ def export_run(run_dir: str) -> list[str]:
         return sorted(p.name for p in path.iterdir()
                       if p.is_file() and before.get(p.name) != p.stat().st_mtime_ns)
     finally:
-        lock.release()
+        run.release()

@@ -24,7 +24,7 @@ import torch
 
 from tuidl.checkpoint_scan import refused
 from tuidl.config import TuidlError
-from tuidl.sinks.rundir import replace_durably
+from tuidl.rundir import replace_durably
 
 FORMAT = 2
 REQUIRED = ("models", "optimizers", "task", "step", "epoch", "batch", "generator", "meter",

@@ -90,15 +90,19 @@ def device_for(device: torch.device, world: World) -> torch.device:
 def start(world: World, device: torch.device) -> None:
     """Join the process group (nccl on CUDA, gloo otherwise); torchrun's environment
     (MASTER_ADDR, MASTER_PORT) says where to meet."""
+    if not world.active:
+        return
     import torch.distributed as dist
-    if world.active and not dist.is_initialized():
+    if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend, rank=world.rank, world_size=world.size)
 
 
 def stop(world: World) -> None:
+    if not world.active:
+        return
     import torch.distributed as dist
-    if world.active and dist.is_initialized():
+    if dist.is_initialized():
         dist.destroy_process_group()
 
 

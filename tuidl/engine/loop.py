@@ -25,11 +25,12 @@ from tuidl.engine.distributed import SINGLE, World, any_, shard
 from tuidl.engine.early_stop import EarlyStopping
 from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memory,
                                  out_of_memory_message)
-from tuidl.engine.gradstats import GradStatsProbe, named_layers
+from tuidl.engine.gradstats import named_layers
 from tuidl.engine.meter import Meter
 from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
 from tuidl.engine.task import PROBES, Step, Task
+from tuidl.engine.updater import Updater
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           Exported, GradStats, RunStart, Scalars, Status, Summary, System,
                           TaskView, TimeGrads)
@@ -37,34 +38,6 @@ from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetri
 
 CHECKPOINT_EVERY_S = 2.0
 ACTIVATIONS_EVERY = 5  # evals between activation-health readings
-
-
-class Updater:
-    """What a task calls after `backward()`: measure, clip, step, zero."""
-
-    def __init__(self, task: Task, grad_clip: float):
-        several = len(task.optimizers) > 1
-        self.task = task
-        self.grad_clip = grad_clip
-        self.probes = {name: GradStatsProbe(named_layers(task.models[name],
-                                                         f"{name}." if several else ""))
-                       for name in task.optimizers}
-        self.params = {name: [p for g in opt.param_groups for p in g["params"]]
-                       for name, opt in task.optimizers.items()}
-        self.capture = False
-        self.captured: dict[str, torch.Tensor] = {}
-
-    def __call__(self, name: str) -> None:
-        probe = self.probes[name]
-        if self.capture:  # gradients before clipping: what the network produced
-            begun = probe.begin()
-        if self.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.params[name], self.grad_clip, foreach=True)
-        opt = self.task.optimizers[name]
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if self.capture:  # [5, L]: norm, mean |g|, max |g|, weight norm, update ratio
-            self.captured[name] = probe.finish(begun)
 
 
 class Engine:

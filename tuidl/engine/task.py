@@ -100,7 +100,7 @@ class Task(ABC):
 
     def export(self, run_dir) -> None:
         """At the end of a run: the model weights (families add their own results)."""
-        from tuidl.sinks.exports import save_weights
+        from tuidl.exports import save_weights
         save_weights(self.models, run_dir)
 
     def checkpoint_state(self) -> dict[str, Any]:

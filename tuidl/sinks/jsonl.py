@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Iterator
 
 from tuidl.events import Event, event_from_dict
+from tuidl.rundir import open_file
 
 
 def cut_torn_tail(path: Path) -> None:
     """Truncate a file to its last complete line (a killed writer may leave half a line)."""
     if not path.is_file() or path.stat().st_size == 0:
         return
-    with open(path, "rb+") as f:
+    with open_file(path, "rb+") as f:
         f.seek(-1, 2)
         if f.read(1) == b"\n":
             return
@@ -39,7 +40,7 @@ def cut_torn_tail(path: Path) -> None:
 class JsonlSink:
     def __init__(self, path: Path):
         cut_torn_tail(path)
-        self.file = open(path, "a", encoding="utf-8")
+        self.file = open_file(path, "a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
         self.file.write(json.dumps(event.to_dict(), allow_nan=True) + "\n")

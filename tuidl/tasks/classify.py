@@ -29,8 +29,8 @@ class ClassifierTask(Task):
         self.train_model = self.model  # what the training forward calls (DDP when distributed)
         self.models = {"model": self.model}
         self.optimizers = {"model": build_optimizer(
-            c["optimizer"], self.model.parameters(), c["lr"], c.get("momentum", 0.9),
-            c.get("weight_decay", 0.0))}
+            c["optimizer"], self.model.parameters(), c["lr"], c["momentum"],
+            c["weight_decay"])}
         self.n_train = len(data.y_train)
         self.mse = c.get("loss") == "mse"  # mlp only: cnn and rnn have no `loss` to choose
         # L1 applies to weights (not biases); collected once.

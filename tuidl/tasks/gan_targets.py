@@ -59,7 +59,7 @@ class Mixture:
                            "y_range": [-reach, reach], "std": self.std}
 
     def export(self, fake: torch.Tensor, run_dir: Path) -> None:
-        from tuidl.sinks.exports import save_points
+        from tuidl.exports import save_points
         save_points(fake, run_dir)
 
 
@@ -107,7 +107,7 @@ class Images:
 
     def export(self, fake: torch.Tensor, run_dir: Path) -> None:
         """The first SCORE_SAMPLES generated images, one row of byte pixels each."""
-        from tuidl.sinks.exports import write_atomic
+        from tuidl.rundir import write_atomic
         pixels = ((fake[:SCORE_SAMPLES] + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).tolist()
         head = ",".join(f"p{i}" for i in range(self.dim))
         write_atomic(run_dir / "samples.csv",

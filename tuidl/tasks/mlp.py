@@ -29,7 +29,7 @@ class MLPTask(ClassifierTask):
         c = config
         from_file = c["dataset"].lower().endswith((".csv", ".tsv"))
         if from_file:
-            table = load_table(c["dataset"], c.get("label_column", ""))
+            table = load_table(c["dataset"], c["label_column"])
             x, y, labels = table.x, table.y, table.classes
         elif c["dataset"] == "digits":
             x, y = load_digits_arrays()
@@ -37,8 +37,8 @@ class MLPTask(ClassifierTask):
         else:
             x, y = toy2d.make(c["dataset"], c["n_samples"], c["noise"], c["seed"])
             labels = ["0", "1"]
-        data = split(x, y, c["train_fraction"], c.get("test_fraction", 0.0), c["seed"], device)
-        if from_file and c.get("standardize", True):
+        data = split(x, y, c["train_fraction"], c["test_fraction"], c["seed"], device)
+        if from_file and c["standardize"]:
             x = standardize(data, x)
         model = build_mlp(x.shape[1], parse_ints(c["hidden"]), len(labels), c["activation"],
                           c["dropout"])

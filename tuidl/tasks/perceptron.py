@@ -62,6 +62,8 @@ class PerceptronTask(Task):
                 "converged_epoch": self.converged_epoch, "best_accuracy": self.best_accuracy}
 
     def restore_checkpoint_state(self, state: dict) -> None:
+        if not state:  # a checkpoint of an older tuidl kept none of it
+            return
         self.epoch_errors = state["epoch_errors"].to(self.device)
         self.n_evals, self.converged_epoch = state["n_evals"], state["converged_epoch"]
         self.best_accuracy = state["best_accuracy"]

@@ -219,7 +219,7 @@ class Word2VecTask(Task):
                 "categories": list(dict.fromkeys(p[3] for p in points if p[3]))}
 
     def export(self, run_dir) -> None:
-        from tuidl.sinks.exports import save_word_vectors
+        from tuidl.exports import save_word_vectors
         super().export(run_dir)
         save_word_vectors(self.vocab.words, self.vectors.cpu(), run_dir)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tuidl.events import Event
 from tuidl.sinks.jsonl import parse_event
-from tuidl.sinks.rundir import EVENTS
+from tuidl.rundir import EVENTS
 
 
 class EventSource:

@@ -1,15 +1,19 @@
-"""Run directories: the unit a user keeps, compares and resumes.
+"""Run directories: the unit a user keeps, compares and resumes. Everything that creates,
+locks, cleans or writes one is here (`RunDir`); the sinks only consume events.
 
     runs/<YYYYmmdd-HHMMSS>-<preset>[-N]/
         config.toml      the fully resolved config (a preset file `tuidl run` accepts again)
         events.jsonl     the event stream, appended and flushed event by event
         summary.json     the final summary (the same object `tuidl run --json` prints)
-        checkpoint.pt    model + optimizer state, replaced atomically after each eval
+        checkpoint.pt    the engine's state (tensors and plain values), replaced atomically
+        error.log        the traceback of a failed run or export
         .lock            held (flock) by the process writing the run; gone with that process
 
 Files are replaced atomically and durably: written to `<name>.tmp`, fsynced, renamed over the
 old one, and the folder fsynced. A temp file left by a killed process is removed when the run
-resumes.
+resumes. Files are never opened through a symbolic link (O_NOFOLLOW), and a run directory
+holding one is refused before anything is written: a planted `.lock` or `events.jsonl` link
+would have tuidl truncate or append to whatever it points at.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ except ImportError:  # not POSIX: runs are not locked
     fcntl = None
 
 CONFIG, EVENTS, SUMMARY, CHECKPOINT = "config.toml", "events.jsonl", "summary.json", "checkpoint.pt"
+ERROR_LOG = "error.log"
 
 
 def make_run_dir(root: str | os.PathLike, preset: str) -> Path:
@@ -74,11 +79,39 @@ def replace_durably(tmp: Path, path: Path) -> None:
     fsync_dir(path.parent)
 
 
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MODES = {"w": os.O_WRONLY | os.O_CREAT | os.O_TRUNC, "a": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+         "a+": os.O_RDWR | os.O_CREAT | os.O_APPEND, "rb+": os.O_RDWR}
+
+
+def open_file(path: Path, mode: str, **kw):
+    """`open(path, mode)` that refuses a symbolic link at `path` (a TuidlError)."""
+    try:
+        fd = os.open(path, MODES[mode] | NOFOLLOW, 0o644)
+    except OSError as e:
+        if Path(path).is_symlink():
+            raise TuidlError(f"{path}: a symbolic link; tuidl writes no file of a run "
+                             "directory through a link (replace it with a plain file)") from None
+        raise
+    return os.fdopen(fd, mode, **kw)
+
+
+def refuse_links(path: Path) -> None:
+    """A run directory holding symbolic links is refused: its files are tuidl's own."""
+    links = sorted(p.name for p in path.iterdir() if p.is_symlink())
+    if links:
+        raise TuidlError(f"{path}: holds symbolic links ({', '.join(links[:3])}); a run "
+                         "directory's files are never written through links: replace them "
+                         "with plain files or start a new run")
+
+
 def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Replace `path` with `text` all at once; `durable` also survives a power loss (fsync),
     worth its milliseconds for what a resume needs, not for a table rewritten every eval."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    if tmp.is_symlink():
+        tmp.unlink()
+    with open_file(tmp, "w", encoding="utf-8") as f:
         f.write(text)
         if durable:
             f.flush()
@@ -93,7 +126,7 @@ class RunLock:
     """An exclusive flock on RUN_DIR/.lock for as long as this process writes the run."""
 
     def __init__(self, path: Path):
-        self.file = open(path / ".lock", "a+", encoding="utf-8")
+        self.file = open_file(path / ".lock", "a+", encoding="utf-8")
         try:
             fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -132,3 +165,50 @@ def remove_stale_temps(path: Path) -> None:
 
 def write_summary(run_dir: Path, summary: dict) -> None:
     write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
+
+
+class RunDir:
+    """One run directory: its files, its lock and its durable writes."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.config, self.events = self.path / CONFIG, self.path / EVENTS
+        self.summary, self.checkpoint = self.path / SUMMARY, self.path / CHECKPOINT
+        self._lock: RunLock | _NoLock | None = None
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    @classmethod
+    def create(cls, root: str | os.PathLike, name: str, config_text: str) -> RunDir:
+        """A new, unique directory under `root` holding the resolved config, locked."""
+        run = cls(make_run_dir(root, name))
+        run.lock()
+        write_atomic(run.config, config_text)
+        return run
+
+    @classmethod
+    def resume(cls, path: str | os.PathLike) -> RunDir:
+        """An existing run, locked (a live writer is refused), its stale temp files gone; one
+        holding symbolic links is refused."""
+        run = cls(path)
+        if run.path.is_dir():
+            refuse_links(run.path)
+        run.lock()
+        remove_stale_temps(run.path)
+        return run
+
+    def lock(self) -> None:
+        if self._lock is None:
+            self._lock = lock_run_dir(self.path)
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def write_summary(self, summary: dict) -> None:
+        write_summary(self.path, summary)
+
+    def write_error(self, text: str) -> None:
+        write_atomic(self.path / ERROR_LOG, text)
