@@ -60,6 +60,22 @@ async def test_loss_chart_draws_the_family_s_losses():
     assert "train" in text and "val" in text and "step" in text
 
 
+async def test_loss_chart_in_log_scale_survives_redraws_and_resizes():
+    """plotext's own log scale took the log of a log at the second build (a resize) and the
+    app died of a math domain error; the chart now plots log10 values itself."""
+    state, chart = fold("diverged"), LossChart()
+    async with One(chart).run_test(size=(90, 30)) as pilot:
+        chart.update_state(state)
+        chart.toggle_log(state)
+        for size in ((60, 20), (120, 40), (80, 24), (90, 30)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        text = Console(width=90, record=True, file=io.StringIO())
+        text.print(chart.render())
+        out = text.export_text()
+    assert "(log)" in out and "1e" in out
+
+
 async def test_metric_chart_draws_the_family_s_metric():
     assert "accuracy" in await shown(MetricChart(), fold("xor-mlp"))
     text = await shown(MetricChart(), fold("gan"))

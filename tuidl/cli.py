@@ -19,6 +19,7 @@ from rich.table import Table
 
 from tuidl import __version__
 from tuidl.config import TuidlError
+from tuidl.text import plain, visible
 
 try:  # Typer >= 0.20 carries its own copy of click
     from typer._click import exceptions as _click_errors
@@ -29,8 +30,18 @@ app = typer.Typer(
     help="Terminal deep-learning trainer and visualizer: watch the classic lessons happen.",
     invoke_without_command=True, add_completion=False, pretty_exceptions_enable=False,
     rich_markup_mode=None)
-out = Console()
-err = Console(stderr=True)
+
+
+class _Console(Console):
+    """A console whose pipe may close (`tuidl run … | head`): it goes quiet, where rich's own
+    would exit with code 1 in the middle of a run."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 EXIT_CODES = {"completed": 0, "diverged": 0, "stopped": 130, "failed": 1}
 ABORTS = (typer.Abort, getattr(_click_errors, "Abort", typer.Abort))
@@ -43,8 +54,11 @@ def fail(message: str) -> None:
 
 def say_error(message: str) -> None:
     """`error: <message>` on stderr, one line whatever the message holds."""
-    line = " ".join(str(message).splitlines())
-    err.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    line = visible(" ".join(str(message).splitlines()))
+    try:
+        err.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    except (OSError, ValueError):  # no stderr to say it on: the exit code still does
+        pass
 
 
 def check_out_dir(out_dir: str) -> None:
@@ -145,7 +159,7 @@ def list_cmd() -> None:
     from tuidl.catalog import list_presets
     table = Table("preset", "family", "what it shows", box=None, pad_edge=False)
     for p in sorted(list_presets(), key=lambda p: (p.family, p.name)):
-        table.add_row(p.name, p.family, p.about)
+        table.add_row(plain(p.name), plain(p.family), plain(p.about))
     out.print(table)
 
 
@@ -159,7 +173,7 @@ def show_cmd(preset: Annotated[str, typer.Argument(help="Preset name or path to 
         config = p.resolve()
     except TuidlError as e:
         fail(str(e))
-    out.print(f"[bold]{p.name}[/] ({p.family}): {p.about}", highlight=False)
+    out.print(plain(p.name, "bold") + plain(f" ({p.family}): {p.about}"), highlight=False)
     table = Table(box=None, pad_edge=False)
     table.add_column("name", no_wrap=True, style="bold")
     table.add_column("value", max_width=15)
@@ -168,10 +182,12 @@ def show_cmd(preset: Annotated[str, typer.Argument(help="Preset name or path to 
     table.add_column("description", ratio=1, min_width=18)
     for param in p.spec.params:
         value = config[param.name]
-        shown = _txt(value)
+        shown = plain(_txt(value))
         if value != param.default:  # the preset's own value, and what it replaces
-            shown = f"[bold]{shown}[/]\n[dim](default {_txt(param.default)})[/]"
-        table.add_row(param.name, shown, param.type_name, param.range_text, param.help)
+            shown = plain(_txt(value), "bold") + plain(f"\n(default {_txt(param.default)})",
+                                                        "dim")
+        table.add_row(param.name, shown, param.type_name, plain(param.range_text),
+                      param.help)
     out.print(table)
 
 
@@ -242,17 +258,21 @@ def run_cmd(
                           control=control, trust=trust_checkpoint)
     except TuidlError as e:
         fail(str(e))
-    if os.environ.get("RANK", "0") != "0":
+    try:  # the run's files are written: a terminal or pipe that went away costs nothing
+        if os.environ.get("RANK", "0") != "0":
+            pass
+        elif as_json:
+            print(json.dumps(summary.public()), flush=True)
+        else:
+            from tuidl.sinks.console import fmt_metrics
+            line = f"{summary.status}: {fmt_metrics(summary.metrics)}"
+            if summary.message:
+                line += f"\n{summary.message}"
+            out.print(visible(line), highlight=False, markup=False)
+            out.print(visible(f"run directory: {summary.run_dir}"), highlight=False,
+                      markup=False, soft_wrap=True)
+    except (OSError, ValueError):
         pass
-    elif as_json:
-        print(json.dumps(summary.public()))
-    else:
-        from tuidl.sinks.console import fmt_metrics
-        line = f"{summary.status}: {fmt_metrics(summary.metrics)}"
-        if summary.message:
-            line += f"\n{summary.message}"
-        out.print(line, highlight=False, markup=False)
-        out.print(f"run directory: {summary.run_dir}", highlight=False, markup=False)
     if summary.status == "stopped" and control.stop_signal:
         raise typer.Exit(128 + control.stop_signal)  # the shell's convention: 130 SIGINT …
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
@@ -275,7 +295,7 @@ def _dry_run(preset: str, sets: list[str], epochs, device, seed) -> None:
             f"{summary.epochs} evaluation in {summary.seconds:.2f} s; nothing kept")
     if summary.message and summary.status != "completed":
         line += f"\n{summary.message}"
-    out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out.print(visible(line), highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
 
 
@@ -315,8 +335,9 @@ def export_cmd(run_dir: Annotated[str, typer.Argument(
         files = export_run(run_dir)
     except TuidlError as e:
         fail(str(e))
-    out.print(f"{run_dir}: wrote {', '.join(files) or 'nothing new'}", highlight=False,
-              markup=False)
+    wrote = ", ".join(files) or "nothing new"
+    out.print(visible(f"{run_dir}: wrote {wrote}"), highlight=False, markup=False,
+              soft_wrap=True)
 
 
 @app.command("compare")
@@ -342,31 +363,32 @@ def compare_cmd(
 
         def done(v, summary):
             if not as_json:
-                err.print(f"{v.label}: {summary['status']} in {summary['seconds']:.1f}s",
-                          highlight=False, markup=False)
+                line = f"{v.label}: {summary['status']} in {summary['seconds']:.1f}s"
+                err.print(visible(line), highlight=False, markup=False)
         folder, results = run_all(variants, out_dir, name, done)
     except TuidlError as e:
         fail(str(e))
     if as_json:
         print(json.dumps({"preset": name, "dir": str(folder), "runs": results}))
         return
-    table = Table(box=None, pad_edge=False, title=f"{name}: {len(results)} variants")
+    table = Table(box=None, pad_edge=False, title=plain(f"{name}: {len(results)} variants"))
     spec = variants[0].prepared.preset.spec
     prim_key = next((p[0] for r in results if (p := primary_metric(spec, r["metrics"]))),
                     "metric")
     keys = [part.split("=")[0] for part in results[0]["variant"].split(" ")]
-    table.add_column(" ".join(keys), no_wrap=True)
+    table.add_column(plain(" ".join(keys)), no_wrap=True)
     for col in ("status", "loss", "val loss", prim_key.replace("_", " "), "s", "gradients"):
         table.add_column(col, no_wrap=True)
     for r in results:
         m = r["metrics"]
         loss = m.get(f"train_{spec.loss_key}")
         values = " ".join(part.split("=", 1)[1] for part in r["variant"].split(" "))
-        table.add_row(values, r["status"], _num(loss), _num(m.get("val_loss")),
+        table.add_row(plain(values), r["status"], _num(loss), _num(m.get("val_loss")),
                       _num(m.get(prim_key)), f"{r['seconds']:.1f}",
                       (r.get("diagnosis") or {}).get("verdict", ""))
     out.print(table)
-    out.print(f"runs and compare.json in {folder}", highlight=False, markup=False)
+    out.print(visible(f"runs and compare.json in {folder}"), highlight=False, markup=False,
+              soft_wrap=True)
 
 
 def _num(x) -> str:
@@ -395,7 +417,21 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         code = 130
     quick_exit_collection()
+    quiet_broken_streams()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def quiet_broken_streams() -> None:
+    """A stdout or stderr that went away (an SSH drop, `| head`) is pointed at /dev/null, so
+    the interpreter's last flush cannot turn the run's exit code into 120 with a warning."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            except (OSError, ValueError):
+                pass
 
 
 def quick_exit_collection() -> None:

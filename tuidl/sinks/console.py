@@ -1,20 +1,25 @@
 """Headless progress: a rich progress bar on a terminal, plain periodic lines otherwise.
 
 Redraws are bounded (rich refreshes at most 4 times a second; plain lines at most one every
-`PLAIN_INTERVAL` seconds), so printing never slows training.
+`PLAIN_INTERVAL` seconds), so printing never slows training. Output that fails (the terminal
+went away: EIO; a closed pipe: EPIPE; a closed stream) silences the progress and nothing
+else: the run goes on and writes its files.
 """
 from __future__ import annotations
 
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
 from tuidl.events import EvalMetrics, Event, RunStart, Scalars, Status, Summary
 from tuidl.specs import GENERIC, spec_of
+from tuidl.text import plain, visible
 
 PLAIN_INTERVAL = 2.0
+OUTPUT_ERRORS = (OSError, ValueError)  # EIO, EPIPE, EBADF; "I/O operation on closed file"
 
 
 def fmt_metrics(metrics: dict, keys=None) -> str:
@@ -42,8 +47,18 @@ class ConsoleProgress:
         self.metric = ""
         self.total_epochs = 0
         self.spec = GENERIC  # the run's family, from its run_start
+        self.broken = False  # the output failed: say nothing more
 
     def __call__(self, event: Event) -> None:
+        if self.broken:
+            return
+        try:
+            self._show(event)
+        except OUTPUT_ERRORS:
+            self.broken = True
+            self.close()
+
+    def _show(self, event: Event) -> None:
         if isinstance(event, RunStart):
             self._start(event)
         elif isinstance(event, Scalars):
@@ -60,10 +75,11 @@ class ConsoleProgress:
             if not self.live and (now - self.last_plain >= PLAIN_INTERVAL
                                   or event.epoch == self.total_epochs):
                 self.last_plain = now
-                self.console.print(f"epoch {event.epoch}/{self.total_epochs} step {event.step} "
-                                   + fmt_metrics(event.metrics), highlight=False)
+                self.console.print(plain(f"epoch {event.epoch}/{self.total_epochs} step "
+                                         f"{event.step} " + fmt_metrics(event.metrics)),
+                                   highlight=False)
         elif isinstance(event, Status) and event.status in ("diverged", "failed", "stopped"):
-            self.console.print(f"[bold red]{event.status}[/]: {event.message}")
+            self.console.print(plain(event.status, "bold red") + plain(f": {event.message}"))
         elif isinstance(event, Summary):
             self.close()
 
@@ -72,9 +88,10 @@ class ConsoleProgress:
         self.spec = spec_of(event.family)
         head = f"{event.preset} ({event.family}) on {event.device}: " \
                f"{event.total_params:,} parameters, {event.total_steps:,} steps"
-        self.console.print(head, highlight=False)
+        self.console.print(plain(head), highlight=False)
         if event.run_dir:
-            self.console.print(f"run directory: {event.run_dir}", highlight=False)
+            self.console.print(plain(f"run directory: {event.run_dir}"), highlight=False,
+                               soft_wrap=True)
         if self.live:
             self.progress = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -82,7 +99,8 @@ class ConsoleProgress:
                 TextColumn("{task.fields[metric]}"), TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(), TimeRemainingColumn(),
                 console=self.console, refresh_per_second=4, transient=False)
-            self.task_id = self.progress.add_task(event.preset, total=event.total_steps,
+            self.task_id = self.progress.add_task(escape(visible(event.preset)),
+                                                  total=event.total_steps,
                                                   epoch=0, loss="-", metric="", rate="")
             self.progress.start()
 
@@ -93,6 +111,9 @@ class ConsoleProgress:
                                  loss=f"{self.loss:.4g}", metric=self.metric, rate=self.rate)
 
     def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
+        progress, self.progress = self.progress, None
+        if progress is not None:
+            try:
+                progress.stop()
+            except OUTPUT_ERRORS:
+                self.broken = True

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from tuidl.catalog import Preset, load_preset
 from tuidl.config import TuidlError
+from tuidl.text import visible
 from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, spawn_context
 from tuidl.ui.screens.compare import CompareScreen, expand
 from tuidl.ui.screens.form import FormScreen
@@ -154,7 +155,7 @@ class TuidlApp(App):
         try:
             prepared = prepare(preset.path or preset.name, overrides)
         except TuidlError as e:
-            self.notify(str(e), severity="error")
+            self.notify(visible(str(e)), severity="error", markup=False)
             return
         self.start_run(prepared)
 
@@ -187,7 +188,7 @@ class TuidlApp(App):
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         saved = self.save_screenshot(filename, path or str(Path.cwd()))
-        self.notify(f"screenshot saved: {saved}")
+        self.notify(visible(f"screenshot saved: {saved}"), markup=False)
 
 
 def create_app(**kw) -> TuidlApp:

@@ -2,22 +2,51 @@
 
 Plain Python (no Textual, no torch), so it is cheap to test and shared by live runs and
 `tuidl watch`. Series are bounded: past `MAX_POINTS` a series keeps every other point, so a
-long run never grows memory or redraw cost without limit.
+long run never grows memory or redraw cost without limit. Every string an event carries into
+the state (a preset's name, class labels, review texts, words, messages, paths) has its
+control characters spelled out first (tuidl.text.visible): whatever a run directory holds,
+no widget can send an escape sequence to the terminal.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           GradStats, RunStart, Scalars, Status, Summary, System, TaskView,
                           TimeGrads)
 from tuidl.specs import Family, spec_of
+from tuidl.text import visible
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
 SYSTEM_HISTORY = 60  # device readings kept for the sparklines
+
+
+# the fields of each event that carry text from users or data
+TEXT_FIELDS = {RunStart: ("preset", "device", "config", "layers", "run_dir"),
+               Status: ("message",), Summary: ("preset", "message", "run_dir", "device"),
+               Confusion: ("labels",), TaskView: ("kind", "data"), GradStats: ("layers",),
+               DiagnosisEvent: ("layers", "explanation", "remedy"), System: ("gpus",)}
+
+
+def _visible(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list):
+        return [_visible(v) for v in value]
+    if isinstance(value, dict):
+        return {_visible(k): _visible(v) for k, v in value.items()}
+    return value
+
+
+def shown(event: Event) -> Event:
+    """The event with every string it carries made safe to show."""
+    names = TEXT_FIELDS.get(type(event))
+    if not names:
+        return event
+    return replace(event, **{n: _visible(getattr(event, n)) for n in names})
 
 
 @dataclass
@@ -67,6 +96,7 @@ class RunState:
     version: int = 0  # bumped on every change; widgets redraw only when it moved
 
     def apply(self, event: Event) -> None:
+        event = shown(event)
         self.version += 1
         self.step, self.epoch = max(self.step, event.step), max(self.epoch, event.epoch)
         self.last_time = event.time

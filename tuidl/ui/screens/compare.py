@@ -16,8 +16,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from tuidl.text import plain
 from tuidl.ui.bridge import FileFollower
 from tuidl.ui.state import RunState
+from tuidl.ui.widgets.charts import log10s, log_ticks
 from tuidl.ui.widgets.colors import HEALTH
 
 REFRESH_HZ = 10
@@ -50,15 +52,17 @@ class OverlayChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title("training loss" + (" (log)" if self.log_scale else ""))
+        raw = []
         for label, state in runs:
             key = state.loss_key  # the family's headline loss
             if key:
                 s = state.step_series[key]
-                ys = [y if y > 0 or not self.log_scale else float("nan") for y in s.y]
-                plt.plot(s.x, ys, label=label, marker="braille")
+                raw += s.y
+                plt.plot(s.x, log10s(s.y) if self.log_scale else s.y, label=label,
+                         marker="braille")
         plt.xlabel("step")
         if self.log_scale:
-            plt.yscale("log")
+            log_ticks(plt, raw)
         self.refresh()
 
 
@@ -73,7 +77,7 @@ class CompareScreen(Screen):
         self.drawn = -1
 
     def compose(self) -> ComposeResult:
-        yield Static(f"comparing {len(self.runs)} runs", id="compare-title")
+        yield Static(f"comparing {len(self.runs)} runs", id="compare-title", markup=False)
         yield OverlayChart(id="overlay")
         yield Static(id="compare-table")
         yield Footer()
@@ -101,7 +105,7 @@ class CompareScreen(Screen):
         for label, _, s in self.runs:
             loss = s.step_series[s.loss_key].y[-1] if s.loss_key else None
             verdict = s.diagnosis.verdict if s.diagnosis else ""
-            t.add_row(label, s.status, f"{s.epoch}/{s.epochs}", _num(loss),
+            t.add_row(plain(label), s.status, f"{s.epoch}/{s.epochs}", _num(loss),
                       _num(s.metrics.get("val_loss")), _num(s.metrics.get(key)) if key else "",
                       f"[{HEALTH.get(verdict, 'white')}]{verdict}[/]" if verdict else "")
         return t

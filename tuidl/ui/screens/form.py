@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tuidl.catalog import Preset
 from tuidl.config import ConfigError, Param
+from tuidl.text import plain
 
 
 def _text(value: Any) -> str:
@@ -29,7 +30,7 @@ class ParamField(Vertical):
     def compose(self) -> ComposeResult:
         p = self.param
         with Horizontal(classes="param-row"):
-            yield Label(p.name, classes="param-name")
+            yield Label(plain(p.name), classes="param-name")
             choices = None if p.files else (  # a file path needs free text
                 p.choices or (("true", "false") if p.type is bool else None))
             if choices:
@@ -39,7 +40,7 @@ class ParamField(Vertical):
             else:
                 yield Input(_text(self.initial), id=f"field-{p.name}", classes="param-input",
                             compact=True)
-            yield Static(self._hint, classes="param-hint")
+            yield Static(plain(self._hint), classes="param-hint")
 
     @property
     def _hint(self) -> str:
@@ -57,7 +58,7 @@ class ParamField(Vertical):
         except ConfigError as e:
             self.error = str(e)
         hint = self.query_one(".param-hint", Static)
-        hint.update(self.error or self._hint)
+        hint.update(plain(self.error or self._hint))  # the error quotes what was typed
         self.set_class(self.error is not None, "-invalid")
         return self.error
 
@@ -78,8 +79,8 @@ class FormScreen(Screen):
         self.values = values or preset.resolve()
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]{self.preset.name}[/b] ({self.preset.family}): {self.preset.about}",
-                     id="form-title")
+        p = self.preset
+        yield Static(plain(p.name, "bold") + plain(f" ({p.family}): {p.about}"), id="form-title")
         with VerticalScroll(id="form-fields"):
             for p in self.preset.spec.params:
                 yield ParamField(p, self.values.get(p.name, p.default))

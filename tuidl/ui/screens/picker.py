@@ -11,18 +11,19 @@ from textual.widgets.option_list import Option
 
 from tuidl.catalog import Preset, list_presets
 from tuidl.specs import FAMILY_NAMES
+from tuidl.text import plain, visible
 
 
 def preview(p: Preset) -> Text:
     out = Text()
-    out.append(f"{p.name}\n", style="bold")
+    out.append(visible(f"{p.name}\n"), style="bold")
     out.append(f"{p.family}: {p.spec.about}\n\n", style="dim")
-    out.append(f"{p.about}\n\n")
+    out.append(visible(f"{p.about}\n\n"))
     config = p.resolve()
     keys = list(p.values) or [prm.name for prm in p.spec.params[:6]]
     for k in keys:
         out.append(f"{k:>16} ", style="bold")
-        out.append(f"{config[k]}\n")
+        out.append(visible(f"{config[k]}\n"))
     out.append("\nenter: edit and start", style="dim")
     return out
 
@@ -46,7 +47,7 @@ class PickerScreen(Screen):
             if p.family != family:
                 family = p.family
                 options.append(Option(Text(family.upper(), style="bold"), disabled=True))
-            options.append(Option(f"  {p.name}", id=p.name))
+            options.append(Option(plain(f"  {p.name}"), id=p.name))
         with Horizontal():
             yield OptionList(*options, id="preset-list")
             yield Static(id="preset-preview")

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tuidl.events import Exported, Scalars, Status
+from tuidl.text import plain, visible
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import ShowsState
@@ -173,7 +174,7 @@ class TrainingScreen(Screen):
             self.set_class(s.confusion is not None, "-has-confusion")
             self.set_class(s.system is not None, "-has-system")
             msg = self.query_one("#message", Static)
-            msg.update(f"{s.status}: {s.message}" if s.message else "")
+            msg.update(plain(f"{s.status}: {s.message}") if s.message else "")
             msg.set_class(s.status in ("failed", "diverged"), "-error")
             msg.set_class(s.status == "paused" and bool(s.message), "-warning")
 
@@ -242,20 +243,22 @@ class TrainingScreen(Screen):
         run_dir = self.state.run_dir
         if isinstance(self.source, LiveRun) and self.source.alive and not self.state.finished:
             self.source.control.request_export()
-            self.notify(f"exporting to {run_dir} …")
+            self.notify(visible(f"exporting to {run_dir} …"), markup=False)
         elif run_dir and Path(run_dir).is_dir():
             files = sorted(p.name for p in Path(run_dir).iterdir()
                            if p.is_file() and p.name not in NOT_EXPORTS)
-            self.notify(f"{run_dir} holds {', '.join(files) or 'no exports yet'}")
+            held = ", ".join(files) or "no exports yet"
+            self.notify(visible(f"{run_dir} holds {held}"), markup=False)
         else:
             self.notify("no run directory to export to yet", severity="warning")
 
     def _exported(self, event: Exported) -> None:
         if event.error:
-            self.notify(event.error, severity="error")
+            self.notify(visible(event.error), severity="error", markup=False)
         else:
             files = [f for f in event.files if f not in NOT_EXPORTS]
-            self.notify(f"exported to {self.state.run_dir}: {', '.join(files)}")
+            self.notify(visible(f"exported to {self.state.run_dir}: {', '.join(files)}"),
+                        markup=False)
 
     def action_back(self) -> None:
         if isinstance(self.source, LiveRun) and self.source.alive:

@@ -55,6 +55,24 @@ def loss_curves(state: RunState) -> list[Line]:
     return lines
 
 
+def log10s(ys: list[float]) -> list[float]:
+    """log10 of each value (NaN where there is none). The charts plot these on a linear axis
+    with power-of-ten labels: plotext's own log scale transforms its stored data at every
+    build, so a second build (a resize) took the log of a log."""
+    return [math.log10(y) if y > 0 and math.isfinite(y) else math.nan for y in ys]
+
+
+def log_ticks(plt, ys: list[float]) -> None:
+    """Ticks at the powers of ten spanned by `ys` (raw values), labelled 1e-3, 1e+0 …"""
+    logs = [v for v in log10s(ys) if math.isfinite(v)]
+    if not logs:
+        return
+    lo, hi = math.floor(min(logs)), math.ceil(max(logs))
+    step = max(1, (hi - lo) // 5)
+    ticks = list(range(lo, hi + 1, step))
+    plt.yticks(ticks, [f"1e{t:+d}" for t in ticks])
+
+
 class LossChart(ShowsState, PlotextPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -69,12 +87,13 @@ class LossChart(ShowsState, PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title(loss_title(state) + (" (log)" if self.log_scale else ""))
-        for label, x, y, colour in loss_curves(state):
+        lines = loss_curves(state)
+        for label, x, y, colour in lines:
             extra = {"color": colour} if colour else {}
             plt.plot(x, self._y(y), label=label, marker="braille", **extra)
         plt.xlabel("step")
         if self.log_scale:
-            plt.yscale("log")
+            log_ticks(plt, [y for line in lines for y in line[2]])
         else:
             self._short_ticks(state)
         self.refresh()
@@ -89,9 +108,7 @@ class LossChart(ShowsState, PlotextPlot):
         self.plt.yticks(ticks, [f"{t:.1e}" for t in ticks])
 
     def _y(self, ys):
-        if not self.log_scale:
-            return ys
-        return [y if y > 0 and math.isfinite(y) else float("nan") for y in ys]
+        return log10s(ys) if self.log_scale else ys
 
     def toggle_log(self, state: RunState) -> None:
         self.log_scale = not self.log_scale
