@@ -120,3 +120,19 @@ def test_an_older_checkpoint_resumes_exactly_like_todays(tmp_path):
                                  trust=trust))
     assert summaries[0].status == summaries[1].status == "completed"
     assert summaries[0].metrics == summaries[1].metrics
+
+
+@pytest.mark.parametrize("field, value", [
+    ("batch", -5), ("step", "12"), ("epoch", 1.5), ("batch", 10**9), ("meter", {}),
+    ("early_stopping", {"best": "x"}), ("diagnoser", {"history": 3}), ("rng", {}),
+    ("generator", torch.zeros(3)), ("metrics", 7), ("models", {}),
+    ("optimizers", {"model": {"state": {}, "param_groups": []}}),
+])
+def test_a_damaged_checkpoint_is_one_error_line(run_dir, field, value):
+    path = run_dir / "checkpoint.pt"
+    state = torch.load(path, weights_only=True)
+    state[field] = value
+    torch.save(state, path)
+    done = _tuidl("run", "--resume", str(run_dir), "--epochs", "3")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr

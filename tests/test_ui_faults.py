@@ -157,6 +157,7 @@ def test_an_orphaned_training_child_stops_cleanly(tmp_path):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 async def test_sigterm_and_sighup_stop_the_live_run_then_exit(tmp_path, signum):
+    before = signal.getsignal(signum)  # SIG_DFL, or SIG_IGN under nohup
     app = TuidlApp(preset="mlp-spiral", out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await start(app, pilot, 400)
@@ -170,7 +171,7 @@ async def test_sigterm_and_sighup_stop_the_live_run_then_exit(tmp_path, signum):
         assert app.return_code == 128 + signum
     assert summary_status(run_dir) == "stopped"
     assert not run.alive
-    assert signal.getsignal(signum) == signal.SIG_DFL  # the app gave the signal back
+    assert signal.getsignal(signum) == before  # the app gave the signal back
 
 
 HANG_UP_APP = """

@@ -6,6 +6,7 @@ before any event is made. One JSON object per line, each with `type`, `step`, `e
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
@@ -56,6 +57,12 @@ class GradStats(Event):
     weight_norm: list[float] = field(default_factory=list)  # ||w|| before the step
     update_ratio: list[float] = field(default_factory=list)  # ||dw|| / ||w|| of the step
 
+    def well_formed(self) -> bool:
+        """One figure per layer in every list that is there."""
+        n = len(self.layers)
+        return all(len(v) in (0, n) for v in (self.norm, self.mean_abs, self.max_abs,
+                                              self.weight_norm, self.update_ratio))
+
 
 @dataclass
 class TimeGrads(Event):
@@ -104,6 +111,12 @@ class Confusion(Event):
     @property
     def recall(self) -> list[float]:
         return [row[i] / s if (s := sum(row)) else 0.0 for i, row in enumerate(self.matrix)]
+
+    def well_formed(self) -> bool:
+        """A square matrix with one row and one column per label, of counts."""
+        n = len(self.labels)
+        return len(self.matrix) == n and all(len(r) == n and min(r, default=0) >= 0
+                                             for r in self.matrix)
 
 
 @dataclass
@@ -179,6 +192,43 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
+    """The event a JSON object describes; a ValueError when a field has the wrong type (a
+    foreign or tampered file: readers skip such a line instead of failing on it later)."""
     cls = EVENT_TYPES[data["type"]]
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+    kw = {}
+    for f in fields(cls):
+        if f.name in data:
+            if not _fits(data[f.name], f.type):
+                raise ValueError(f"{cls.type}.{f.name}: not a {f.type}")
+            kw[f.name] = data[f.name]
+    if not (isinstance(kw.get("time", 0.0), (int, float)) and math.isfinite(kw.get("time", 0.0))
+            and kw.get("step", 0) >= 0 and kw.get("epoch", 0) >= 0):
+        raise ValueError("time, step or epoch out of range")
+    event = cls(**kw)
+    if not getattr(event, "well_formed", lambda: True)():
+        raise ValueError(f"{cls.type}: its lists do not match")
+    return event
+
+
+def _fits(value: Any, annotation: str) -> bool:
+    """Whether a JSON value fits a field annotation as written in this module (int, float,
+    str, Any, list[X], dict[str, X], each optionally `| None`)."""
+    annotation = annotation.strip()
+    if annotation == "Any":
+        return True
+    if annotation.endswith("| None"):
+        return value is None or _fits(value, annotation[:-len("| None")])
+    if annotation == "str":
+        return isinstance(value, str)
+    if annotation == "int":
+        return isinstance(value, int)
+    if annotation == "float":
+        return isinstance(value, (int, float))
+    if annotation.startswith("list[") and annotation.endswith("]"):
+        inner = annotation[5:-1]
+        return isinstance(value, list) and all(_fits(v, inner) for v in value)
+    if annotation.startswith("dict[str,") and annotation.endswith("]"):
+        inner = annotation[9:-1]
+        return isinstance(value, dict) and all(isinstance(k, str) and _fits(v, inner)
+                                               for k, v in value.items())
+    return True  # an annotation this check does not know: the value is taken as it is

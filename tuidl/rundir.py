@@ -31,7 +31,25 @@ except ImportError:  # not POSIX: runs are not locked
     fcntl = None
 
 CONFIG, EVENTS, SUMMARY, CHECKPOINT = "config.toml", "events.jsonl", "summary.json", "checkpoint.pt"
-ERROR_LOG = "error.log"
+ERROR_LOG, METRICS = "error.log", "metrics.csv"
+
+
+def _step_of(line: bytes) -> int:
+    """The step of an events.jsonl line (-1 for a line that says none)."""
+    try:
+        step = json.loads(line).get("step", -1)
+    except (ValueError, AttributeError, RecursionError):
+        return -1
+    return step if isinstance(step, int) else -1
+
+
+def _csv_step(row: str) -> int:
+    """The step of a metrics.csv row: its second column."""
+    parts = row.split(",", 2)
+    try:
+        return int(parts[1])
+    except (IndexError, ValueError):
+        return -1
 
 
 def make_run_dir(root: str | os.PathLike, preset: str) -> Path:
@@ -209,6 +227,33 @@ class RunDir:
 
     def write_summary(self, summary: dict) -> None:
         write_summary(self.path, summary)
+
+    def write_config(self, text: str) -> None:
+        """The config a resumed run goes on with (more epochs, another device), so that
+        config.toml keeps repeating the run; untouched when nothing changed."""
+        if not self.config.is_file() or self.config.read_text(encoding="utf-8") != text:
+            write_atomic(self.config, text)
+
+    def cut_to(self, step: int) -> None:
+        """Forget what the run recorded after `step`, the checkpoint a resume goes on from
+        (a stop or a kill after later evaluations): they are done again, and events.jsonl and
+        metrics.csv would hold them twice."""
+        if self.events.is_file():
+            kept, cut = 0, False
+            with open_file(self.events, "rb+") as f:
+                for line in f:
+                    if _step_of(line) > step:
+                        cut = True
+                        break
+                    kept += len(line)
+                if cut:
+                    f.truncate(kept)
+        table = self.path / METRICS
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+            rows = lines[:1] + [r for r in lines[1:] if _csv_step(r) <= step]
+            if len(rows) != len(lines):
+                write_atomic(table, "".join(rows))
 
     def write_error(self, text: str) -> None:
         write_atomic(self.path / ERROR_LOG, text)

@@ -162,7 +162,8 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
                     control=control, world=world,
                     checkpoint_path=str(run.checkpoint) if world.main else None,
                     resume_from=str(run.checkpoint) if resuming else None,
-                    max_steps=limits.max_steps, trust=limits.trust)
+                    max_steps=limits.max_steps, trust=limits.trust,
+                    on_resume=_going_on(prep, run) if resuming and world.main else None)
     try:
         # under torchrun a signal reaches each worker twice (the terminal's, then the
         # launcher's forward of it): a repeat must not cut the agreed stop short
@@ -186,6 +187,15 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
     if error:
         run.write_error(error)
     return summary
+
+
+def _going_on(prep: Prepared, run: RunDir) -> Callable[[int], None]:
+    """What a resumed run does once its checkpoint loaded: drop the records past it and
+    keep config.toml the config the run now goes on with."""
+    def on_resume(step: int) -> None:
+        run.cut_to(step)
+        run.write_config(dump_config(prep.preset, prep.config))
+    return on_resume
 
 
 def _load_models(task, checkpoint: Path) -> None:

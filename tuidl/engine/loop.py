@@ -44,13 +44,17 @@ class Engine:
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
                  *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
                  checkpoint_path: str | None = None, resume_from: str | None = None,
-                 world: World = SINGLE, max_steps: int | None = None, trust: bool = False):
+                 world: World = SINGLE, max_steps: int | None = None, trust: bool = False,
+                 on_resume: Callable[[int], None] | None = None):
         """`world`: this process's place in a distributed run (see tuidl.engine.distributed):
         each rank trains on its shard of every batch, step figures are averaged across ranks
         and a stop is agreed at log steps; only rank 0 should be given sinks and a
         checkpoint path. `max_steps`: stop after that many steps and one evaluation (a dry
         run). `trust`: the checkpoint to resume from may be loaded whole, code and all (an
-        older tuidl's format; see tuidl.engine.checkpoint)."""
+        older tuidl's format; see tuidl.engine.checkpoint). `on_resume(step)`: called once
+        the checkpoint to resume from is loaded, before any event (the runner cuts what the
+        run recorded past that step)."""
+        self.on_resume = on_resume
         self.task, self.config, self.emit = task, config, emit
         self.spec = task.spec
         self.world = world
@@ -102,13 +106,23 @@ class Engine:
             first = str(e).strip().splitlines()[0][:160]
             raise TuidlError(f"{path}: does not match this run's config.toml (the model or "
                              f"optimizer changed: {first})") from None
-        self.step, self.epoch, self.batch = state["step"], state["epoch"], state["batch"]
-        self.meter.load_state_dict(state["meter"])
-        self.stopping.load_state_dict(state["early_stopping"])
-        self.diagnoser.load_state_dict(state["diagnoser"])
-        self.metrics, self.n_evals = dict(state["metrics"]), state["n_evals"]
-        self.gen.set_state(state["generator"].cpu())
-        set_rng_state(state["rng"])
+        position = (state["step"], state["epoch"], state["batch"], state["n_evals"])
+        if not (all(type(v) is int and v >= 0 for v in position)
+                and state["batch"] < self.task.steps_per_epoch):
+            raise TuidlError(f"{path}: its position (step, epoch, batch, evals "
+                             f"{', '.join(map(str, position))}) is not one this run can be at; "
+                             "restore the file or start the run again")
+        try:
+            self.meter.load_state_dict(state["meter"])
+            self.stopping.load_state_dict(state["early_stopping"])
+            self.diagnoser.load_state_dict(state["diagnoser"])
+            self.metrics = dict(state["metrics"])
+            self.gen.set_state(state["generator"].cpu())
+            set_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as e:
+            raise TuidlError(f"{path}: a damaged checkpoint ({type(e).__name__} in its "
+                             "state); restore the file or start the run again") from None
+        self.step, self.epoch, self.batch, self.n_evals = position
 
     # -- events ---------------------------------------------------------------------------
     def _emit(self, cls, **kw) -> None:
@@ -133,6 +147,8 @@ class Engine:
         if self.resume_from:
             state = load_checkpoint(self.resume_from, self.task.device, trust=self.trust)
             self.load_state_dict(state, self.resume_from)
+            if self.on_resume is not None:
+                self.on_resume(self.step)
         self._run_start()
         self._emit(Status, status="running")
         status, message = "completed", ""

@@ -51,10 +51,12 @@ class JsonlSink:
 
 
 def parse_event(line: str) -> Event | None:
-    """One line as an event; None for a torn or foreign line (readers skip it)."""
+    """One line as an event; None for a torn, foreign or malformed line (readers skip it):
+    not JSON, nested too deep, an unknown type, a field of the wrong type."""
     try:
-        return event_from_dict(json.loads(line))
-    except (ValueError, KeyError, TypeError):
+        data = json.loads(line)
+        return event_from_dict(data) if isinstance(data, dict) else None
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -12,9 +12,9 @@ import io
 from pathlib import Path
 
 from tuidl.events import Confusion, EvalMetrics, Event
-from tuidl.rundir import open_file, write_atomic
+from tuidl.rundir import METRICS, open_file, write_atomic
 
-METRICS, CONFUSION = "metrics.csv", "confusion.csv"
+CONFUSION = "confusion.csv"
 
 
 class CsvSink:

@@ -163,21 +163,43 @@ def _train_in_child(prepared, out_root: str, events, control) -> None:
 
 
 class FileFollower(EventSource):
-    """Read a run directory's events.jsonl, and whatever is appended to it later."""
+    """Read a run directory's events.jsonl, and whatever is appended to it later.
+
+    Bytes that are not UTF-8 are replaced, a line that is not a well-formed event is skipped
+    and counted (`skipped`), and a file cut shorter than what was read (rewritten) is read
+    again from its start (`restarts` counts it; the screen then starts a fresh state)."""
 
     def __init__(self, run_dir: str | Path):
         self.path = Path(run_dir) / EVENTS
         self.offset = 0
-        self.buffer = ""
+        self.buffer = b""
+        self.skipped = 0
+        self.restarts = 0
 
     def poll(self) -> list[Event]:
-        if not self.path.is_file():
+        try:
+            size = self.path.stat().st_size
+            if size < self.offset:  # truncated and rewritten: start over
+                self.offset, self.buffer = 0, b""
+                self.restarts += 1
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read(MAX_READ)
+        except OSError:  # not there (yet), or gone
             return []
-        with open(self.path, encoding="utf-8") as f:
-            f.seek(self.offset)
-            chunk = f.read()
-            self.offset = f.tell()
+        self.offset += len(chunk)
         self.buffer += chunk
-        *lines, self.buffer = self.buffer.split("\n")
-        # a line a killed writer tore, or a foreign one, is skipped rather than fatal
-        return [e for line in lines if line.strip() and (e := parse_event(line)) is not None]
+        *lines, self.buffer = self.buffer.split(b"\n")
+        events = []
+        for line in lines:
+            if not line.strip():
+                continue
+            event = parse_event(line.decode("utf-8", errors="replace"))
+            if event is None:  # a line a killed writer tore, or a foreign one
+                self.skipped += 1
+            else:
+                events.append(event)
+        return events
+
+
+MAX_READ = 64 << 20  # bytes read per poll: a huge file is taken in bounded bites

@@ -72,6 +72,7 @@ class TrainingScreen(Screen):
         # lr factors sent that no logged step has shown yet, and the lrs shown when sent
         self.lr_factor: float | None = None
         self.lr_seen: dict[str, float] = {}
+        self.restarts = self.skipped = self.unreadable = 0  # a followed file's trouble
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
         self.task_view = TaskViewWidget(id="task-view")
@@ -141,8 +142,14 @@ class TrainingScreen(Screen):
     def pump(self) -> None:
         """Fold new events into the state; redraw the widgets if anything changed."""
         exitcode = self.source.exitcode if isinstance(self.source, LiveRun) else None
-        for event in self.source.poll():  # after the exit code: all it sent is queued by now
-            self.state.apply(event)
+        events = self.source.poll()  # after the exit code: all it sent is queued by now
+        self._read_trouble()
+        for event in events:
+            try:
+                self.state.apply(event)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+                self.unreadable += 1  # well-typed, yet not foldable (a tampered file)
+                continue
             if isinstance(event, Exported):
                 self._exported(event)
             elif isinstance(event, Status) and event.status == "running" and not event.message:
@@ -177,6 +184,19 @@ class TrainingScreen(Screen):
             msg.update(plain(f"{s.status}: {s.message}") if s.message else "")
             msg.set_class(s.status in ("failed", "diverged"), "-error")
             msg.set_class(s.status == "paused" and bool(s.message), "-warning")
+
+    def _read_trouble(self) -> None:
+        """A followed file that was rewritten starts a fresh state; unreadable lines are
+        counted and said once per change."""
+        restarts = getattr(self.source, "restarts", 0)
+        if restarts != self.restarts:
+            self.restarts = restarts
+            self.state = RunState(version=self.state.version + 1)
+        skipped = getattr(self.source, "skipped", 0) + self.unreadable
+        if skipped > self.skipped:
+            self.skipped = skipped
+            self.notify(f"{skipped} unreadable line(s) of events.jsonl skipped",
+                        severity="warning", markup=False)
 
     # -- controls ---------------------------------------------------------------------------
     def _run(self) -> LiveRun | None:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tuidl.events import TaskView
+from tuidl.text import visible
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.views import render_view
@@ -36,4 +37,8 @@ class TaskViewWidget(ShowsState, Widget):
     def render(self):
         if self.view is None:
             return Text("the task view appears after the first evaluation", style="dim")
-        return render_view(self.view, self.size.width, self.size.height, self.metrics)
+        try:
+            return render_view(self.view, self.size.width, self.size.height, self.metrics)
+        except Exception:  # noqa: BLE001 - a malformed view from a file: say so, stay up
+            return Text(f"this {visible(self.view.kind)} view could not be drawn (its data "
+                        "is malformed)", style="dim")
