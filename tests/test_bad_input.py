@@ -127,6 +127,20 @@ CASES = [
     row(["run", "mlp", "--set", "standardize=maybe"], "standardize: expected true or false"),
     row(["run", "mlp", "--set", "dataset=no/such"], "dataset: no/such: no such file or folder"),
     row(["run", "mlp", "--set", "dataset=missing.csv"], "missing.csv: no such file"),
+    row(["run", "mlp", "--set", "dataset=long.csv"], "long.csv: row 2, column 'b': 'xxx",
+        {"long.csv": "a,b,label\n1," + "x" * 200_000 + ",0\n" + "2,3,1\n" * 9},
+        name="a CSV cell of 200,000 characters"),
+    row(["run", "mlp", "--set", "dataset=ids.csv"], "ids.csv: the label column 'id': 500 "
+        "different values in 500 rows, an identifier", {"ids.csv": "a,b,id\n" + "".join(
+            f"{i % 7},{i % 5},{i}\n" for i in range(500))}, name="an ID as the label column"),
+    row(["run", "mlp", "--set", "dataset=many.csv"], "1200 different values in 2400 rows",
+        {"many.csv": "a,label\n" + "".join(f"{i},{i % 1200}\n" for i in range(2400))},
+        name="more classes than a confusion matrix shows"),
+    row(["run", "cnn-digits", "--set", "dataset=mnist"], "$TUIDL_DATA afile: a file, not a "
+        "folder", {"afile": "x"}, setup=lambda mp: mp.setenv("TUIDL_DATA", "afile"),
+        name="TUIDL_DATA naming a file"),
+    row(["run", "mlp", "--set", "dataset=quote.csv"], "quote.csv: row 2 has 1 cells, expected 2",
+        {"quote.csv": 'a,label\n"1,0\n'}, name="an unterminated quote"),
     row(["run", "mlp", "--set", "train_fraction=0.9", "--set", "test_fraction=0.3"],
         "train_fraction + test_fraction must be < 1"),
     # preset files

@@ -137,6 +137,11 @@ def _idx_case(tmp_path, name):
         (folder / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(x))
     elif name == "one_class":
         labels.write_bytes(idx_bytes(np.ones(300, np.uint8)))
+    elif name in ("bomb", "overflow"):  # a header asking for far more than any image set
+        images.unlink()
+        dims = (100_000, 1000, 1000) if name == "bomb" else (2**32 - 1,) * 3
+        head = bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in dims)
+        (folder / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(head + bytes(10**6)))
     elif name == "bad_gzip":
         images.unlink()
         (folder / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b" + b"\x00" * 40)
@@ -154,6 +159,9 @@ IDX_CASES = {
                  "1x12x12",
     "one_class": "train-labels-idx1-ubyte: every label is 1; a classifier needs two classes",
     "bad_gzip": "train-images-idx3-ubyte.gz: a damaged gzip file",
+    "bomb": "train-images-idx3-ubyte.gz: the header says 100000x1000x1000 values "
+            "(100,000,000,000 bytes), more than 4,294,967,296",
+    "overflow": "train-images-idx3-ubyte.gz: the header says 4294967295x4294967295x4294967295",
 }
 
 

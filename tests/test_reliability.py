@@ -175,6 +175,23 @@ def test_an_exception_inside_training_is_a_failed_run_that_says_why(tmp_path, mo
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
 
 
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough "
+                 "memory: you tried to allocate 1099511627776 bytes."),
+    RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 8 GB"),
+    MemoryError(),
+], ids=["not enough memory", "can't allocate", "MemoryError"])
+def test_running_out_of_cpu_memory_gets_the_batch_size_advice(tmp_path, monkeypatch, error):
+    from tuidl.tasks.classify import ClassifierTask
+
+    def hungry(self, idx, update, step):
+        raise error
+    monkeypatch.setattr(ClassifierTask, "train_step", hungry)
+    summary = execute(prepare("mlp-spiral", ["epochs=2"]), out_root=str(tmp_path))
+    assert summary.status == "failed" and "out of memory on cpu" in summary.message
+    assert "try a smaller batch_size (now 32)" in summary.message
+
+
 def test_an_exception_while_the_data_loads_is_a_failed_run_too(tmp_path, monkeypatch):
     import tuidl.tasks.mlp as mlp
 

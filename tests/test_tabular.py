@@ -93,3 +93,11 @@ def test_a_dataset_that_is_neither_a_choice_nor_a_csv_says_both(tmp_path):
     result = runner.invoke(app, ["run", "mlp", "--set", "dataset=data.parquet"])
     assert result.exit_code == 2
     assert "or a .csv / .tsv file" in result.output
+
+
+def test_a_quoted_cell_may_span_lines(tmp_path):
+    """csv reads the text whole: a quoted label with a newline is one cell, not two rows."""
+    path = tmp_path / "quoted.csv"
+    path.write_text('x,label\n1,"two\nlines"\n2,one\n3,"two\nlines"\n4,one\n')
+    table = load_table(path)
+    assert table.classes == ["one", "two\nlines"] and table.y.tolist() == [1, 0, 1, 0]

@@ -54,14 +54,15 @@ async def test_pause_resume_and_live_lr(tmp_path):
         assert await _wait(pilot, lambda: screen.state.status == "stopped", 10)
 
 
-@pytest.mark.parametrize("preset, keys", [("gan-ring", ("lr_g", "lr_d")),
-                                          ("mlp-spiral", ("lr",))])
-async def test_lr_keys_scale_every_learning_rate_from_its_value_in_use(tmp_path, preset, keys):
+@pytest.mark.parametrize("preset, keys, epochs", [("gan-ring", ("lr_g", "lr_d"), 20),
+                                                  ("mlp-spiral", ("lr",), 400)])
+async def test_lr_keys_scale_every_learning_rate_from_its_value_in_use(tmp_path, preset, keys,
+                                                                      epochs):
     """] doubles each of the family's learning rates from the value the run is using (a GAN's
     lr_g and lr_d, decayed by their schedule), [ halves them; one single step shows each."""
     app = TuidlApp(preset=preset, out_root=str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, 20)
+        screen = await start(app, pilot, epochs)  # long enough to be paused mid-run
         metrics = screen.state.metrics
         assert await _wait(pilot, lambda: all(k in metrics for k in keys) and
                            screen.state.step > 30)

@@ -129,15 +129,19 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     tmp = path.with_name(path.name + ".tmp")
     if tmp.is_symlink():
         tmp.unlink()
-    with open_file(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        with open_file(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    if durable:
-        replace_durably(tmp, path)
-    else:
-        os.replace(tmp, path)
+            replace_durably(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except BaseException:  # a full disk: no torn temp file, the old file stands
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class RunLock:
@@ -208,12 +212,17 @@ class RunDir:
     @classmethod
     def resume(cls, path: str | os.PathLike) -> RunDir:
         """An existing run, locked (a live writer is refused), its stale temp files gone; one
-        holding symbolic links is refused."""
+        holding symbolic links is refused, one that cannot be written (a read-only disk) too."""
         run = cls(path)
         if run.path.is_dir():
             refuse_links(run.path)
-        run.lock()
-        remove_stale_temps(run.path)
+        try:
+            run.lock()
+            remove_stale_temps(run.path)
+        except OSError as e:
+            run.release()
+            raise TuidlError(f"{run.path}: cannot write in this run directory ({e.strerror or e})"
+                             "; copy it to a writable disk and resume the copy") from None
         return run
 
     def lock(self) -> None:

@@ -153,10 +153,19 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
 
     writers = [JsonlSink(run.events), CsvSink(run.path)] if world.main else []
     emitters = [*writers, *sinks] if world.main else []
+    dead: set[int] = set()  # writers whose disk failed: the run fails once, then they rest
 
     def emit(event: Event) -> None:
-        for sink in emitters:
-            sink(event)
+        for i, sink in enumerate(emitters):
+            if i in dead:
+                continue
+            try:
+                sink(event)
+            except OSError:
+                if i >= len(writers):
+                    raise
+                dead.add(i)
+                raise
 
     engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(run.path),
                     control=control, world=world,
@@ -169,12 +178,24 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
         # launcher's forward of it): a repeat must not cut the agreed stop short
         with stop_on_signals(control, repeats_interrupt=not world.active):
             summary = engine.run()
+    except OSError as e:  # the run directory failed before the engine could say so
+        summary = Summary(step=engine.step, epoch=engine.epoch, preset=prep.preset.name,
+                          status="failed", epochs=engine.epoch, steps=engine.step,
+                          run_dir=str(run.path), message=_disk_message(e, run),
+                          world_size=world.size)
     finally:
         for writer in writers:
-            writer.close()
+            try:
+                writer.close()
+            except OSError:
+                pass
     if not world.main:
         return summary
-    run.write_summary(summary.public())
+    try:
+        run.write_summary(summary.public())
+    except OSError as e:  # the disk is full or gone: the caller still gets the summary
+        summary.message = "; ".join(m for m in (summary.message, _disk_message(e, run)) if m)
+        return summary
     error = engine.error_traceback
     try:  # weights, word vectors, samples: formats other tools read
         if summary.status == "diverged" and run.checkpoint.is_file():
@@ -185,8 +206,16 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
     except Exception:  # the run stands; what failed to export is in error.log
         error = "export failed:\n" + traceback.format_exc()
     if error:
-        run.write_error(error)
+        try:
+            run.write_error(error)
+        except OSError:
+            pass
     return summary
+
+
+def _disk_message(error: OSError, run: RunDir) -> str:
+    from tuidl.engine.faults import disk_message
+    return disk_message(error, str(run.path))
 
 
 def _going_on(prep: Prepared, run: RunDir) -> Callable[[int], None]:

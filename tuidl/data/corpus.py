@@ -151,28 +151,29 @@ def text_pieces(f: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
     whitespace byte: such a byte is never part of a multi-byte character, and no word (nor the
     context `str.lower` looks at for a final sigma) reaches across it. A piece grows past
     `chunk_bytes` only where no whitespace comes."""
-    start, carry = 0, b""  # the file offset of carry, the bytes after the last cut
+    start, carry = 0, bytearray()  # the file offset of carry, the bytes after the last cut
     with open(f, "rb") as fh:
         while True:
             block = fh.read(chunk_bytes)
-            data = carry + block
+            before = len(carry)
+            carry += block  # in place: text without whitespace is read in linear time
             if block:
                 cut = max(block.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\f", b"\v"))
-                if cut < 0:  # carry has no whitespace either: read on
-                    carry = data
+                if cut < 0:  # no whitespace since the last cut: read on
                     continue
-                cut += len(carry) + 1
+                cut += before + 1
             else:
-                cut = len(data)
+                cut = len(carry)
             try:
-                text = data[:cut].decode("utf-8")
+                text = carry[:cut].decode("utf-8")
             except UnicodeDecodeError as e:
                 raise ConfigError(f"{f}: not UTF-8 text (byte {start + e.start})") from None
             if text:
                 yield text
             if not block:
                 return
-            start, carry = start + cut, data[cut:]
+            start += cut
+            del carry[:cut]
 
 
 def sentence_pieces(files: list[Path], chunk_bytes: int = CHUNK_BYTES

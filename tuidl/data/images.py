@@ -19,6 +19,7 @@ in number, a test set of another size, one class only.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import pickle
 import zlib
@@ -63,32 +64,48 @@ def default_root() -> Path:
 
 
 # -- IDX ---------------------------------------------------------------------------------------
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as e:
-        raise ConfigError(f"{path}: a damaged gzip file ({e})") from None
+MAX_IDX_BYTES = 4 << 30  # the most an IDX file's header may ask for (MNIST: 47 MB)
+
+
+def _gzipped(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """One IDX file (gzipped or not) as a numpy array of its declared type and shape."""
+    """One IDX file (gzipped or not) as a numpy array of its declared type and shape.
+
+    The header is read first and the data only up to the size it declares (computed without
+    overflow, at most MAX_IDX_BYTES): a gzip bomb is never inflated beyond that."""
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES or raw[3] == 0:
-        raise ConfigError(f"{path}: not an IDX file (it starts {raw[:4].hex(' ') or 'empty'})")
-    ndim, dtype = raw[3], np.dtype(IDX_TYPES[raw[2]])
-    head = 4 + 4 * ndim
-    if len(raw) < head:
-        raise ConfigError(f"{path}: truncated IDX header")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
-    want = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - head != want:
+    gz = False
+    try:
+        gz = _gzipped(path)
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as f:
+            magic = f.read(4)
+            if (len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in IDX_TYPES
+                    or magic[3] == 0):
+                raise ConfigError(f"{path}: not an IDX file (it starts "
+                                  f"{magic.hex(' ') or 'empty'})")
+            ndim, dtype = magic[3], np.dtype(IDX_TYPES[magic[2]])
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise ConfigError(f"{path}: truncated IDX header")
+            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+            want = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+            if want > MAX_IDX_BYTES:
+                raise ConfigError(f"{path}: the header says {'x'.join(map(str, shape))} values "
+                                  f"({want:,} bytes), more than {MAX_IDX_BYTES:,}; not an image "
+                                  "set tuidl reads")
+            data = f.read(want + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        what = "a damaged gzip file" if gz else "cannot read it"
+        raise ConfigError(f"{path}: {what} ({e})") from None
+    if len(data) != want:
         raise ConfigError(f"{path}: the header says {'x'.join(map(str, shape))} values "
-                          f"({want} bytes) but {len(raw) - head} bytes follow")
-    return np.frombuffer(raw, dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
+                          f"({want} bytes) but {len(data) if len(data) <= want else 'more'} "
+                          "bytes follow")
+    return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def _find(folder: Path, names: tuple[str, ...]) -> Path | None:
@@ -215,6 +232,11 @@ def load_images(dataset: str, root: str | Path = "", download: bool = False) -> 
     """A named set under `root` (fetched first with `download`), or a folder path."""
     if dataset in NAMED:
         folder = Path(root).expanduser() if root else default_root()
+        if folder.exists() and not folder.is_dir():
+            where = "data_root" if root else ("$TUIDL_DATA" if os.environ.get("TUIDL_DATA")
+                                              else "the data folder")
+            raise ConfigError(f"{where} {folder}: a file, not a folder; give the folder that "
+                              f"holds {dataset}/")
         folder = folder / dataset
         if download:
             from tuidl.data.download import fetch

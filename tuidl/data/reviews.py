@@ -26,9 +26,7 @@ token, the tokens held as shared strings (50k reviews of 250 words: about 6 s an
 """
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -39,6 +37,7 @@ from sys import intern
 import numpy as np
 
 from tuidl.config import ConfigError
+from tuidl.data.csvrows import check_classes, rows_of
 
 PAD, UNK = "<pad>", "<unk>"
 TEXT_NAMES = ("text", "review", "sentence", "content")
@@ -153,13 +152,11 @@ def read_table(path: Path, text_column: str = "", label_column: str = ""
                ) -> tuple[list[str], list[str]]:
     """(texts, raw labels) of a CSV/TSV file with a header row."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(io.StringIO(_decode(path), newline=""), delimiter=delimiter)
-    rows, starts, line = [], [], 1
-    for row in reader:
+    rows, starts = [], []
+    for row, line in rows_of(path, _decode(path), delimiter):
         if any(c.strip() for c in row):
             rows.append(row)
             starts.append(line)
-        line = reader.line_num + 1
     if not rows:
         raise ConfigError(f"{path}: the file is empty")
     header = [c.strip() for c in rows[0]]
@@ -235,6 +232,7 @@ def read(path: str | Path, text_column: str = "", label_column: str = "") -> Tex
     else:
         raise ConfigError(f"{path}: no such file or folder")
     classes = sorted(set(raw), key=_class_order)
+    check_classes(path, label_column, classes, len(raw), [])
     if len(classes) < 2:
         raise ConfigError(f"{path}: the {origin} has a single class ({classes[0]!r}); "
                           f"a classifier needs two or more")

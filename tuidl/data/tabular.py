@@ -10,13 +10,13 @@ ragged row, a non-numeric feature, an unknown label column, a single class.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tuidl.config import ConfigError
+from tuidl.config import ConfigError, _show
+from tuidl.data.csvrows import check_classes, rows_of
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _read_rows(path: Path) -> list[list[str]]:
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    rows = [[c.strip() for c in row] for row in csv.reader(text.splitlines(), delimiter=delimiter)]
+    rows = [[c.strip() for c in row] for row, _ in rows_of(path, text, delimiter)]
     rows = [row for row in rows if any(row)]
     if not rows:
         raise ConfigError(f"{path}: the file is empty")
@@ -85,11 +85,12 @@ def load_table(path: str | Path, label_column: str = "") -> Table:
                 x[i, k] = float(row[j])
             except ValueError:
                 raise ConfigError(f"{path}: row {i + first}, column {names[j]!r}: "
-                                  f"{row[j]!r} is not a number") from None
+                                  f"{_show(row[j])} is not a number") from None
     if not np.isfinite(x).all():
         raise ConfigError(f"{path}: features must be finite numbers (found nan or inf)")
     raw = [row[label] for row in body]
     classes = sorted(set(raw), key=lambda v: (not _number(v), float(v) if _number(v) else 0, v))
+    check_classes(path, names[label], classes, len(body), names)
     if len(classes) < 2:
         raise ConfigError(f"{path}: the label column {names[label]!r} has a single class "
                           f"({classes[0]!r}); a classifier needs two or more")

@@ -35,11 +35,15 @@ def save_checkpoint(path: str, engine: Any) -> None:
     """Write `engine.state_dict()` durably (temp file, fsync, rename, fsync the folder)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(engine.state_dict(), f)
-        f.flush()
-        os.fsync(f.fileno())
-    replace_durably(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(engine.state_dict(), f)
+            f.flush()
+            os.fsync(f.fileno())
+        replace_durably(tmp, path)
+    except BaseException:  # a full disk, a signal: no torn temp file; the last one stands
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load_checkpoint(path: str, device: torch.device | str,

@@ -1,10 +1,13 @@
-"""Naming what went wrong in a run: the first non-finite step and layer, out-of-memory advice.
+"""Naming what went wrong in a run: the first non-finite step and layer, out-of-memory and
+run-directory (disk) advice.
 
 The engine keeps each step's output scalars (device tensors, no sync) until the next log; when
 a log reads a NaN or inf, `first_bad_step` finds the step that produced the first one with one
 more transfer, so the report names the exact step however large `log_every` is.
 """
 from __future__ import annotations
+
+import errno
 
 import torch
 
@@ -35,12 +38,32 @@ def first_bad_layer(models: dict[str, torch.nn.Module]) -> str | None:
     return None
 
 
+OOM_WORDS = ("out of memory", "can't allocate memory", "not enough memory")  # CUDA, CPU
+
+
 def is_out_of_memory(error: BaseException) -> bool:
     oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
-    return isinstance(error, oom) or "out of memory" in str(error).lower()
+    text = str(error).lower()
+    return isinstance(error, (oom, MemoryError)) or any(w in text for w in OOM_WORDS)
 
 
 def out_of_memory_message(error: BaseException, device: torch.device, batch_size: int) -> str:
     first = (str(error).strip().splitlines() or [""])[0][:200]
     return (f"out of memory on {device}: {first}; try a smaller batch_size (now {batch_size}) "
             "or a smaller model")
+
+
+DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENOENT, errno.EIO, errno.EACCES}
+
+
+def is_disk_error(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in DISK_ERRNOS
+
+
+def disk_message(error: OSError, run_dir: str | None) -> str:
+    """The run directory could not be written (full, read-only, deleted): what to do."""
+    where = f" {run_dir}" if run_dir else ""
+    resume = f"; resume with: tuidl run --resume {run_dir}" if run_dir else ""
+    return (f"the run directory{where} could not be written ({error.strerror or error}"
+            f"{': ' + str(error.filename) if error.filename else ''}); free space or give "
+            f"--out on another disk; the last checkpoint stands{resume}")

@@ -23,8 +23,8 @@ from tuidl.engine.control import Control
 from tuidl.engine.device import rng_state, set_rng_state
 from tuidl.engine.distributed import SINGLE, World, any_, shard
 from tuidl.engine.early_stop import EarlyStopping
-from tuidl.engine.faults import (first_bad_layer, first_bad_step, is_out_of_memory,
-                                 out_of_memory_message)
+from tuidl.engine.faults import (disk_message, first_bad_layer, first_bad_step,
+                                 is_disk_error, is_out_of_memory, out_of_memory_message)
 from tuidl.engine.gradstats import named_layers
 from tuidl.engine.meter import Meter
 from tuidl.engine.settings import RunSettings
@@ -161,6 +161,8 @@ class Engine:
             status, message = "failed", f"{type(e).__name__}: {e}"
             if is_out_of_memory(e):
                 message = out_of_memory_message(e, self.task.device, self.task.batch_size)
+            elif is_disk_error(e):
+                message = disk_message(e, self.run_dir)
             self.error_traceback = traceback.format_exc()
         system = None
         if self.sampler is not None:
