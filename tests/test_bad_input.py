@@ -139,6 +139,13 @@ CASES = [
     row(["run", "cnn-digits", "--set", "dataset=mnist"], "$TUIDL_DATA afile: a file, not a "
         "folder", {"afile": "x"}, setup=lambda mp: mp.setenv("TUIDL_DATA", "afile"),
         name="TUIDL_DATA naming a file"),
+    row(["run", "mlp", "--set", "dataset=nan.csv"], "nan.csv: row 3 has no label ('NaN')",
+        {"nan.csv": "a,label\n1,0\n2,NaN\n3,1\n"}, name="a NaN label"),
+    row(["run", "mlp", "--set", "dataset=blank.csv"], "blank.csv: row 2 has no label ('')",
+        {"blank.csv": "a,label\n1,\n2,0\n3,1\n"}, name="an empty label"),
+    row(["run", "mlp", "--set", "dataset=huge.csv"], "huge.csv: row 2, column 'a': '1e39' is "
+        "not a finite number of float32 range",
+        {"huge.csv": "a,label\n1e39,0\n2,1\n3,0\n"}, name="a feature beyond float32"),
     row(["run", "mlp", "--set", "dataset=quote.csv"], "quote.csv: row 2 has 1 cells, expected 2",
         {"quote.csv": 'a,label\n"1,0\n'}, name="an unterminated quote"),
     row(["run", "mlp", "--set", "train_fraction=0.9", "--set", "test_fraction=0.3"],

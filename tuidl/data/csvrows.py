@@ -42,3 +42,12 @@ def check_classes(path: Path, column: str, classes: list, rows: int, columns: li
         raise ConfigError(f"{path}: {which}: {k} different values in "
                           f"{rows} rows, an identifier or a measurement, not classes; name the "
                           f"column of classes with label_column{named}")
+
+
+def check_labels(path: Path, labels: list[str], first_row: int = 2) -> None:
+    """Every row has a label: an empty cell or NaN is refused (it would become a class)."""
+    for i, value in enumerate(labels):
+        text = value.strip()
+        if not text or text.lower() in ("nan", "-nan", "+nan"):
+            raise ConfigError(f"{path}: row {i + first_row} has no label ({value!r}); give "
+                              "every row its class or remove the row")

@@ -37,7 +37,7 @@ from sys import intern
 import numpy as np
 
 from tuidl.config import ConfigError
-from tuidl.data.csvrows import check_classes, rows_of
+from tuidl.data.csvrows import check_classes, check_labels, rows_of
 
 PAD, UNK = "<pad>", "<unk>"
 TEXT_NAMES = ("text", "review", "sentence", "content")
@@ -228,6 +228,7 @@ def read(path: str | Path, text_column: str = "", label_column: str = "") -> Tex
         origin = "folder"
     elif path.is_file():
         texts, raw = read_table(path, text_column, label_column)
+        check_labels(path, raw)
         flags, origin = [False] * len(texts), "label column"
     else:
         raise ConfigError(f"{path}: no such file or folder")

@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from tuidl.config import ConfigError, _show
-from tuidl.data.csvrows import check_classes, rows_of
+from tuidl.data.csvrows import check_classes, check_labels, rows_of
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -82,13 +85,16 @@ def load_table(path: str | Path, label_column: str = "") -> Table:
     for i, row in enumerate(body):
         for k, j in enumerate(feature_cols):
             try:
-                x[i, k] = float(row[j])
+                v = float(row[j])
             except ValueError:
                 raise ConfigError(f"{path}: row {i + first}, column {names[j]!r}: "
                                   f"{_show(row[j])} is not a number") from None
-    if not np.isfinite(x).all():
-        raise ConfigError(f"{path}: features must be finite numbers (found nan or inf)")
+            if not abs(v) <= FLOAT32_MAX:  # NaN fails this too
+                raise ConfigError(f"{path}: row {i + first}, column {names[j]!r}: {_show(row[j])}"
+                                  " is not a finite number of float32 range (±3.4e38)")
+            x[i, k] = v
     raw = [row[label] for row in body]
+    check_labels(path, raw, first)
     classes = sorted(set(raw), key=lambda v: (not _number(v), float(v) if _number(v) else 0, v))
     check_classes(path, names[label], classes, len(body), names)
     if len(classes) < 2:
