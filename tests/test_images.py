@@ -175,6 +175,13 @@ def _cifar_case(tmp_path, name):
         batch.write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
     elif name == "cifar_keys":
         batch.write_bytes(pickle.dumps({b"images": []}))
+    elif name in ("cifar_str_labels", "cifar_huge_labels"):
+        labels = ["cat"] * 20 if name == "cifar_str_labels" else [10**30] * 20
+        batch.write_bytes(pickle.dumps({b"data": np.zeros((20, 3072), np.uint8),
+                                        b"labels": labels}))
+    elif name == "cifar_meta":
+        (folder / "cifar-10-batches-py" / "batches.meta").write_bytes(
+            pickle.dumps({b"label_names": 7}))
     return folder
 
 
@@ -183,6 +190,10 @@ CIFAR_CASES = {
                    "[20, 1024]",
     "cifar_code": "data_batch_1: not a CIFAR-10 python batch (refused to build os.system)",
     "cifar_keys": "data_batch_1: not a CIFAR-10 python batch (no data and labels)",
+    "cifar_str_labels": "data_batch_1: labels must be class numbers 0..999, found ['cat', "
+                        "'cat', 'cat']",
+    "cifar_huge_labels": "data_batch_1: labels must be class numbers 0..999",
+    "cifar_meta": "batches.meta: label_names must be a list of names, found 7",
 }
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tuidl.config import ConfigError
+from tuidl.config import ConfigError, _show
 
 NAMED = ("mnist", "fashion_mnist", "cifar10")
 FASHION = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
@@ -173,11 +173,20 @@ def _unpickle(path: Path) -> dict:
     return {(k.decode("latin-1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
 
 
+MAX_LABEL = 1000  # class numbers a CIFAR-style batch may use
+
+
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     d = _unpickle(path)
     if "data" not in d or "labels" not in d:
         raise ConfigError(f"{path}: not a CIFAR-10 python batch (no data and labels)")
-    x, y = np.asarray(d["data"]), np.asarray(d["labels"])
+    try:
+        x, y = np.asarray(d["data"]), np.asarray(d["labels"])
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ConfigError(f"{path}: not a CIFAR-10 python batch ({e})") from None
+    if y.dtype.kind not in "iu" or (y.size and not 0 <= y.min() <= y.max() < MAX_LABEL):
+        raise ConfigError(f"{path}: labels must be class numbers 0..{MAX_LABEL - 1}, found "
+                          f"{_show(y[:3].tolist() if y.ndim == 1 else y.dtype)}")
     if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3 * 32 * 32:
         raise ConfigError(f"{path}: expected data of uint8 [n, 3072] (32x32 RGB), found "
                           f"{x.dtype} {list(x.shape)}")
@@ -199,7 +208,12 @@ def load_cifar10(folder: Path) -> ImageSet:
     names = None
     if (base / "batches.meta").is_file():
         meta = _unpickle(base / "batches.meta").get("label_names")
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in meta] if meta else None
+        if meta is not None and not (isinstance(meta, (list, tuple)) and all(
+                isinstance(n, (bytes, str)) for n in meta)):
+            raise ConfigError(f"{base / 'batches.meta'}: label_names must be a list of names, "
+                              f"found {_show(meta)}")
+        names = [n.decode("utf-8", "replace") if isinstance(n, bytes) else n
+                 for n in meta] if meta else None
     return _index_classes(out, names or CIFAR10, base / "data_batch_1")
 
 
