@@ -69,6 +69,16 @@ def test_a_planted_checkpoint_is_refused_and_its_payload_never_runs(run_dir, tmp
     assert not marker.exists()
 
 
+def test_even_a_trusted_resume_never_runs_a_planted_payload(run_dir, tmp_path):
+    marker = tmp_path / "payload-ran"
+    state = _older_format(torch.load(run_dir / "checkpoint.pt", weights_only=True))
+    state["diagnoser"] = Payload(marker)
+    torch.save(state, run_dir / "checkpoint.pt")
+    done = _tuidl("run", "--resume", str(run_dir), "--epochs", "3", "--trust-checkpoint")
+    assert done.returncode == 2 and done.stderr.startswith("error: "), done.stderr
+    assert done.stderr.count("\n") == 1 and not marker.exists()
+
+
 def _older_format(state: dict) -> dict:
     """The layout tuidl wrote before format 2: pickled objects and flat sums."""
     diagnoser = Diagnoser()

@@ -29,7 +29,7 @@ TRUST_OPTION = "--trust-checkpoint"
 def refused(path: str | Path, why: str) -> TuidlError:
     """The one line for a checkpoint tuidl will not load, with the way to go on."""
     return TuidlError(f"{path}: {why}; it was not loaded and nothing in it ran. A checkpoint "
-                      "from an older tuidl whose origin you trust resumes with: tuidl run "
+                      "of an older tuidl resumes with: tuidl run "
                       f"--resume {Path(path).parent} {TRUST_OPTION}")
 
 

@@ -10,14 +10,14 @@ import json
 import os
 import sys
 import tempfile
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tuidl import __version__
+from tuidl.cli_io import (check_out_dir, err, fail, out, quick_exit_collection,
+                          quiet_broken_streams, say_error)
 from tuidl.config import TuidlError
 from tuidl.text import plain, visible
 
@@ -32,58 +32,8 @@ app = typer.Typer(
     rich_markup_mode=None)
 
 
-class _Console(Console):
-    """A console whose pipe may close (`tuidl run … | head`): it goes quiet, where rich's own
-    would exit with code 1 in the middle of a run."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-
-
-out = _Console()
-err = _Console(stderr=True)
-
 EXIT_CODES = {"completed": 0, "diverged": 0, "stopped": 130, "failed": 1}
 ABORTS = (typer.Abort, getattr(_click_errors, "Abort", typer.Abort))
-
-
-def fail(message: str) -> None:
-    say_error(message)
-    raise typer.Exit(2)
-
-
-def say_error(message: str) -> None:
-    """`error: <message>` on stderr, one line whatever the message holds."""
-    line = visible(" ".join(str(message).splitlines()))
-    try:
-        err.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
-    except (OSError, ValueError):  # no stderr to say it on: the exit code still does
-        pass
-
-
-def check_out_dir(out_dir: str) -> None:
-    """--out must be a folder tuidl can create run directories in, or one it can create.
-
-    Checked before anything loads, so a bad --out costs nothing and leaves nothing behind: the
-    nearest existing folder on the way is tried with a throwaway directory, which catches
-    read-only disks and /proc-like trees that permission bits alone do not show.
-    """
-    shown = out_dir if out_dir.isprintable() and out_dir.strip() else repr(out_dir)
-    if not out_dir.strip() or "\0" in out_dir:
-        fail(f"--out {shown}: not a usable folder name; give a folder for the run directories")
-    path = Path(out_dir)
-    probe = path
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
-    if not probe.is_dir():
-        where = "is" if probe == path else f"is under {probe}, which is"
-        fail(f"--out {shown}: {where} not a directory; give a folder for the run directories")
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".tuidl-check-", dir=probe))
-    except OSError as e:
-        where = "in it" if probe == path else f"in {probe}"
-        fail(f"--out {shown}: cannot create folders {where} ({e.strerror or e}); give a "
-             "writable folder")
 
 
 def _version(value: bool) -> None:
@@ -217,9 +167,8 @@ def run_cmd(
         "--dry-run", help="Build everything, train two steps and evaluate once, keep "
                           "nothing: a smoke test of a preset or a preset file.")] = False,
     trust_checkpoint: Annotated[bool, typer.Option(
-        "--trust-checkpoint", help="With --resume: load a checkpoint of an older tuidl "
-                                   "whole, code and all. Only for a run directory you "
-                                   "trust.")] = False,
+        "--trust-checkpoint", help="With --resume: read a checkpoint of an older tuidl "
+                                   "(its known objects only) and convert it.")] = False,
 ) -> None:
     """Train a preset headless: progress on stderr, a run directory, a summary."""
     if resume is not None and preset is not None:
@@ -419,27 +368,6 @@ def main() -> None:
     quick_exit_collection()
     quiet_broken_streams()
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def quiet_broken_streams() -> None:
-    """A stdout or stderr that went away (an SSH drop, `| head`) is pointed at /dev/null, so
-    the interpreter's last flush cannot turn the run's exit code into 120 with a warning."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            except (OSError, ValueError):
-                pass
-
-
-def quick_exit_collection() -> None:
-    """The work is done and its files are closed: let the interpreter's shutdown skip walking
-    every object torch created for reference cycles (0.7 s of each `tuidl run` here). Objects
-    are still released as usual; only cyclic garbage is left to the process's end."""
-    import gc
-    gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

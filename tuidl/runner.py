@@ -24,7 +24,7 @@ class Prepared:
 @dataclass(frozen=True)
 class Limits:
     max_steps: int | None = None  # a dry run's steps
-    trust: bool = False  # load the checkpoint to resume from whole (an older format)
+    trust: bool = False  # the checkpoint to resume from may be in an older format
 
 
 def prepare(ref: str, overrides: Iterable[str] | dict[str, str] = (), **cli: Any) -> Prepared:
@@ -55,8 +55,8 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
             trust: bool = False) -> Summary:
     """Train to the end and return the summary. `run_dir` given = resume that run; `name`
     names a new run directory (default: the preset's name). `max_steps`: stop after that
-    many steps and one evaluation (a dry run). `trust`: load the checkpoint to resume from
-    whole, code and all (an older tuidl's format; see tuidl.engine.checkpoint).
+    many steps and one evaluation (a dry run). `trust`: the checkpoint to resume from may
+    be in an older tuidl's format (see tuidl.engine.checkpoint).
 
     SIGINT, SIGTERM and SIGHUP stop the run at the next step with a checkpoint there (see
     tuidl.engine.signals). A run directory is locked while a process writes it, so a second

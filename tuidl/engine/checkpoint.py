@@ -5,8 +5,10 @@ values only (numbers, strings, lists, dicts), with `format` = FORMAT. It is read
 `torch.load(weights_only=True)`, so a file planted in a run directory (a shared --out, a run
 copied from someone else) cannot execute anything: anything but tensors and plain values is
 refused, with one line saying so. Checkpoints written by tuidl before format 2 pickled
-objects; they are refused the same way, and `tuidl run --resume DIR --trust-checkpoint` loads
-one whose origin the user trusts (code and all) and converts it (`upgrade`).
+objects; they are refused the same way, and `tuidl run --resume DIR --trust-checkpoint` reads
+one with an unpickler that builds only what that format held (tuidl's Diagnoser, deques, numpy
+RNG arrays, torch tensors; `Format1Unpickler`), then converts it (`upgrade`): even then no
+other class or function in the file is built or called.
 
 Writes go to `<path>.tmp`, are fsynced, renamed over the old file and the folder is fsynced,
 so a crash or a SIGKILL mid-write leaves the previous checkpoint intact (and a power loss too).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import types
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -51,14 +54,15 @@ def load_checkpoint(path: str, device: torch.device | str,
     """The checkpoint at `path` as written by `save_checkpoint`, its tensors on `device`.
 
     Loaded with weights_only=True: a file holding anything but tensors and plain values is a
-    TuidlError and none of its code runs. `trust` loads it whole (weights_only=False) and
-    converts an older format: only for a file the user vouches for."""
+    TuidlError and none of its code runs. `trust`: the file may be in the format of an older
+    tuidl, read with `Format1Unpickler` (its known objects only) and converted."""
+    extra = {"weights_only": False, "pickle_module": FORMAT1} if trust else {"weights_only": True}
     try:
-        state = torch.load(path, map_location=device, weights_only=not trust)
+        state = torch.load(path, map_location=device, **extra)
     except FileNotFoundError:
         raise TuidlError(f"{path}: no checkpoint to resume from") from None
     except pickle.UnpicklingError as e:
-        if not trust and "weights_only" in str(e):
+        if "weights_only" in str(e) or "refused to build" in str(e):
             raise refused(path, "holds more than tensors and plain values (a checkpoint of "
                                  "an older tuidl, or not tuidl's)") from None
         raise TuidlError(f"{path}: not a readable checkpoint ({type(e).__name__}); start the "
@@ -80,6 +84,28 @@ def load_checkpoint(path: str, device: torch.device | str,
     if missing:
         raise TuidlError(f"{path}: not a tuidl checkpoint (no {', '.join(missing)})")
     return state
+
+
+class Format1Unpickler(pickle.Unpickler):
+    """Builds what a format-1 checkpoint held and nothing else: torch's tensors and storages,
+    OrderedDict, deque, set, tuidl's Diagnoser and Diagnosis, numpy's RNG state arrays."""
+    ALLOWED = {("collections", "OrderedDict"), ("collections", "deque"),
+               ("builtins", "set"), ("__builtin__", "set"), ("copyreg", "_reconstructor"),
+               ("builtins", "object"), ("__builtin__", "object"), ("_codecs", "encode"),
+               ("tuidl.diagnose", "Diagnoser"), ("tuidl.diagnose", "Diagnosis"),
+               ("numpy.core.multiarray", "_reconstruct"),
+               ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.dtypes", "UInt32DType"),
+               ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED or (module == "torch" and name.endswith("Storage")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused to build {module}.{name}")
+
+
+FORMAT1 = types.SimpleNamespace(Unpickler=Format1Unpickler, load=pickle.load,
+                                __name__="tuidl_format1")
 
 
 def upgrade(old: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import math
 import os
 import time
 import traceback
-from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -21,7 +20,7 @@ from tuidl.engine.activations import ActivationProbe
 from tuidl.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from tuidl.engine.control import Control
 from tuidl.engine.device import rng_state, set_rng_state
-from tuidl.engine.distributed import SINGLE, World, any_, shard
+from tuidl.engine.distributed import SINGLE, World, shard
 from tuidl.engine.early_stop import EarlyStopping
 from tuidl.engine.faults import (disk_message, first_bad_layer, first_bad_step,
                                  is_disk_error, is_out_of_memory, out_of_memory_message)
@@ -29,10 +28,11 @@ from tuidl.engine.gradstats import named_layers
 from tuidl.engine.meter import Meter
 from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
+from tuidl.engine.steering import Steering
 from tuidl.engine.task import PROBES, Step, Task
 from tuidl.engine.updater import Updater
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          Exported, GradStats, RunStart, Scalars, Status, Summary, System,
+                          GradStats, RunStart, Scalars, Status, Summary, System,
                           TaskView, TimeGrads)
 
 
@@ -40,7 +40,7 @@ CHECKPOINT_EVERY_S = 2.0
 ACTIVATIONS_EVERY = 5  # evals between activation-health readings
 
 
-class Engine:
+class Engine(Steering):
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
                  *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
                  checkpoint_path: str | None = None, resume_from: str | None = None,
@@ -50,8 +50,8 @@ class Engine:
         each rank trains on its shard of every batch, step figures are averaged across ranks
         and a stop is agreed at log steps; only rank 0 should be given sinks and a
         checkpoint path. `max_steps`: stop after that many steps and one evaluation (a dry
-        run). `trust`: the checkpoint to resume from may be loaded whole, code and all (an
-        older tuidl's format; see tuidl.engine.checkpoint). `on_resume(step)`: called once
+        run). `trust`: the checkpoint to resume from may be in an older tuidl's format (see
+        tuidl.engine.checkpoint). `on_resume(step)`: called once
         the checkpoint to resume from is loaded, before any event (the runner cuts what the
         run recorded past that step)."""
         self.on_resume = on_resume
@@ -265,70 +265,6 @@ class Engine:
         remedy = self.diagnoser.remedy("diverged")
         where = f" (first non-finite layer: {layer})" if layer else ""
         return f"{what} went NaN/inf at step {step}{where}; {remedy}"
-
-    def _back_to_checkpoint(self, message: str) -> bool:
-        """Under a front end that pauses on divergence: reload the last finite checkpoint and
-        pause there, saying why. False when there is none (the run ends as diverged)."""
-        c = self.control
-        if not (getattr(c, "pause_on_divergence", False) and self.checkpoint_path
-                and Path(self.checkpoint_path).is_file()) or c.stop.is_set():
-            return False
-        self.load_state_dict(load_checkpoint(self.checkpoint_path, self.task.device),
-                             self.checkpoint_path)
-        c.pause()
-        self.paused = True
-        self._emit(Status, status="paused", message=f"diverged: {message}; back at step "
-                   f"{self.step}, the last finite checkpoint: change lr ([ ]) and resume")
-        return True
-
-    def _wait_if_paused(self) -> bool:
-        c = self.control
-        if self.world.active:  # headless: no pause; a stop on any rank is agreed at log steps
-            return self.step % self.settings.log_every != 0 or not any_(
-                c.stop.is_set(), self.world, self.task.device)
-        changes = c.changes
-        if changes == self.seen_changes and not self.paused:
-            return True  # nothing was asked since the last look: one read per step
-        self.seen_changes = changes  # read before the flags: a later request shows next step
-        self._take_requests()
-        if not c.resume.is_set() and not c.stop.is_set():
-            if not self.paused:
-                self.paused = True
-                self._emit(Status, status="paused")
-            while not c.resume.is_set() and not c.stop.is_set():
-                self._take_requests()  # an lr change before a single step applies to it
-                if c.take_single_step():
-                    return True
-                c.wake.wait(0.05)
-                c.wake.clear()
-        if self.paused and not c.stop.is_set():
-            self.paused = False
-            self._emit(Status, status="running")
-        return not c.stop.is_set()
-
-    def _take_requests(self) -> None:
-        """A front end's lr changes and export request, applied before the next step."""
-        c = self.control
-        lr = c.take_lr()
-        if lr is not None:
-            self.task.set_lr(lr)
-        factor = c.take_lr_factor()
-        if factor is not None:
-            self.task.scale_lr(factor)
-        if c.take_export():
-            self._export()
-
-    def _export(self) -> None:
-        """A front end asked for the exports now: the task writes them into the run directory."""
-        if not self.run_dir:
-            return
-        path = Path(self.run_dir)
-        try:
-            self.task.export(path)
-        except Exception as e:  # the run goes on; the front end shows why
-            self._emit(Exported, error=f"export failed: {e}")
-            return
-        self._emit(Exported, files=sorted(p.name for p in path.iterdir() if p.is_file()))
 
     def _log(self, sums: dict[str, float], count: int, rate: float) -> bool:
         captured, probes = self.updater.captured, self.updater.probes
