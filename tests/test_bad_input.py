@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 import tomllib
 from pathlib import Path
 
@@ -285,7 +286,10 @@ def test_bad_input_is_one_error_line(argv, message, files, code, rundir, setup, 
         setup(monkeypatch)
     if argv[0] in ("run", "compare") and "--out" not in argv:
         argv = [*argv, "--out", "out"]
-    exit_code, out, err = _call_entry(argv, monkeypatch, capsys)
+    with warnings.catch_warnings(record=True) as warned:  # a warning prints beside the line
+        warnings.simplefilter("always")
+        exit_code, out, err = _call_entry(argv, monkeypatch, capsys)
+    assert not warned, [f"{w.category.__name__}: {w.message}" for w in warned]
     lines = err.strip().splitlines()
     assert exit_code == code, err
     assert out == "" and len(lines) == 1, (out, err)

@@ -93,3 +93,62 @@ def test_resuming_on_a_read_only_disk_is_one_error_line(tmp_path, monkeypatch, c
                               monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1
     assert "cannot write in this run directory (Read-only file system)" in err
+
+
+def test_an_out_folder_whose_disk_is_full_is_one_error_line_and_leaves_nothing(
+        tmp_path, monkeypatch, capsys):
+    """The folder passes the writability check, but its first file finds no space."""
+    def full(*args, **kw):
+        raise FULL
+    monkeypatch.setattr("tuidl.rundir.write_atomic", full)
+    out = tmp_path / "runs"
+    code, _, err = call_entry(main, ["run", "xor-mlp", "--epochs", "1", "--out", str(out)],
+                              monkeypatch, capsys)
+    assert (code, err) == (2, f"error: {out}: cannot create a run directory (No space left on "
+                              "device); free some space or pick another folder with --out\n")
+    assert list(out.iterdir()) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 64 KiB filesystem (tmpfs; skipped where mounting is not allowed)."""
+    import subprocess
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def _fill(disk: Path, leave_kib: int) -> None:
+    with open(disk / "fill", "wb") as f:
+        try:
+            f.write(b"\0" * ((64 - leave_kib) << 10))
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("leave_kib", [0, 16])
+def test_a_real_full_disk_is_one_line_or_a_failed_run_never_a_traceback(small_disk, leave_kib):
+    """No room at all: one error line, exit 2. Room for the first files only: the run fails
+    with exit 1 and says no checkpoint was written; no temp file is left either way."""
+    import subprocess
+    _fill(small_disk, leave_kib)
+    out = small_disk / "runs"
+    done = subprocess.run([*_script(), "run", "xor-mlp", "--epochs", "2", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr + done.stdout
+    if leave_kib == 0:
+        assert done.returncode == 2 and done.stderr.startswith("error: ") \
+            and done.stderr.count("\n") == 1 and "No space left on device" in done.stderr
+    else:
+        assert done.returncode == 1 and "could not be written (No space left on device)" in \
+            done.stderr and "no checkpoint was written yet" in done.stderr
+    assert not list(small_disk.rglob("*.tmp"))
+
+
+def _script() -> list[str]:
+    import sys
+    return [sys.executable, "-m", "tuidl"]

@@ -137,7 +137,7 @@ def test_the_world_comes_from_torchruns_environment():
 
 
 def test_a_live_run_directory_refuses_a_distributed_resume(distributed_runs):
-    """Rank 0 cannot lock it: every rank says so and exits 2, none waits for the others."""
+    """Rank 0 cannot lock it: every rank exits 2, none waits for the others; one line."""
     from tuidl.rundir import lock_run_dir
     run_dir = distributed_runs["mlp-digits"]
     lock = lock_run_dir(run_dir)  # as a live run holds it
@@ -147,4 +147,15 @@ def test_a_live_run_directory_refuses_a_distributed_resume(distributed_runs):
     finally:
         lock.release()
     assert done.returncode == 2, done.stderr[-2000:]
-    assert "error:" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
+    assert "another tuidl process" in done.stderr, done.stderr
+
+
+def test_bad_data_on_two_processes_is_one_error_line(tmp_path):
+    """Each worker finds the same bad file; the launcher says it once."""
+    (tmp_path / "bad.csv").write_text("a,label\n1,x\n")
+    done = tuidl_run("mlp", "--nproc", "2", "--set", f"dataset={tmp_path / 'bad.csv'}",
+                     "--out", str(tmp_path / "out"), timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(
+        f"error: {tmp_path / 'bad.csv'}: "), done.stderr

@@ -101,6 +101,44 @@ def test_a_signal_to_a_real_run_stops_it_cleanly_and_it_resumes(tmp_path, sig):
     assert json.loads(done.stdout)["status"] == "completed"
 
 
+@pytest.mark.parametrize("gap", [0.0, 0.002, 0.02, 0.2])
+def test_a_second_ctrl_c_ends_the_run_at_its_checkpoint_and_says_so(tmp_path, gap):
+    """Pressed at once or a moment later (mid-step, mid-checkpoint, while the last files are
+    written): exit 130, no traceback; summary.json names the checkpoint's step and model.pt
+    holds its weights, not those of steps that are lost; the run resumes."""
+    proc = _spawn_run(tmp_path, "mlp-digits", "--epochs", "200")
+    run_dir = _run_dir_with_events(tmp_path, 12)
+    deadline = time.monotonic() + 60
+    while not (run_dir / "checkpoint.pt").is_file() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    summary = json.loads((run_dir / "summary.json").read_text())
+    state = load_checkpoint(str(run_dir / "checkpoint.pt"), "cpu")
+    assert summary["status"] == "stopped" and summary["steps"] == state["step"], summary
+    weights = _weights(run_dir)
+    assert all(torch.equal(weights[f"model.{k}"], v) for k, v in state["models"]["model"].items())
+    done = subprocess.run([sys.executable, "-m", "tuidl", "run", "--resume", str(run_dir),
+                           "--epochs", str(summary["epochs"] + 1), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and json.loads(done.stdout)["status"] == "completed", done.stderr
+
+
+def test_a_run_interrupted_before_its_first_checkpoint_says_nothing_is_kept(tmp_path):
+    def interrupt(event):
+        if event.type == "scalars" and event.step >= 5:
+            raise KeyboardInterrupt  # what a second Ctrl+C raises inside the loop
+    summary = execute(prepare("xor-mlp", ["epochs=50"]), out_root=str(tmp_path),
+                      sinks=[interrupt])
+    assert summary.status == "stopped" and summary.steps == 0 and summary.metrics == {}
+    assert summary.message.startswith("interrupted at step ") and summary.message.endswith(
+        "before a checkpoint: nothing to resume")
+    assert not (Path(summary.run_dir) / "model.pt").exists()
+
+
 KILL_MID_CHECKPOINT = """
 import os, sys, time, torch
 import tuidl.engine.checkpoint as ck

@@ -101,3 +101,23 @@ def test_a_quoted_cell_may_span_lines(tmp_path):
     path.write_text('x,label\n1,"two\nlines"\n2,one\n3,"two\nlines"\n4,one\n')
     table = load_table(path)
     assert table.classes == ["one", "two\nlines"] and table.y.tolist() == [1, 0, 1, 0]
+
+
+def test_many_classes_give_a_summarised_confusion_matrix(tmp_path):
+    """60 classes: the run sends the 23 most confused and one "(other)" row and column, whose
+    counts still add up to the whole validation set; confusion.csv holds the same."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 60, 1200)
+    x = np.stack([y + rng.normal(0, 3, 1200), rng.normal(size=1200)], 1)
+    csv = tmp_path / "many.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{a:.3f},{b:.3f},c{k}\n"
+                                           for (a, b), k in zip(x, y)))
+    result = runner.invoke(app, ["run", "mlp", "--set", f"dataset={csv}", "--epochs", "2",
+                                 "--out", str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    run_dir = json.loads(result.stdout)["run_dir"]
+    events = [json.loads(line) for line in open(f"{run_dir}/events.jsonl")]
+    confusion = [e for e in events if e["type"] == "confusion"][-1]
+    assert len(confusion["labels"]) == 24 and confusion["labels"][-1] == "(other)"
+    assert confusion["classes"] == 60 and sum(map(sum, confusion["matrix"])) == 240
+    assert len(open(f"{run_dir}/confusion.csv").read().splitlines()) == 25

@@ -4,13 +4,14 @@ data is nonsense) are skipped and counted, the app stays up and shows the rest; 
 shorter and rewritten is read again from its start."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from pilot_tools import wait
-from tuidl.sinks.jsonl import parse_event
+from tuidl.sinks.jsonl import MAX_LINE, parse_event, read_events
 from tuidl.ui.app import TuidlApp
 from tuidl.ui.bridge import FileFollower
 
@@ -80,3 +81,43 @@ async def test_a_rewritten_shorter_file_is_read_again(tmp_path):
         (run_dir / "events.jsonl").write_text("".join(lines[:3]))  # another run, shorter
         assert await wait(pilot, lambda: screen.state.preset == "xor-mlp", 10)
         assert not screen.state.finished and screen.state.confusion is None
+
+
+def _long_line() -> bytes:
+    """A confusion event longer than any reader keeps (an old run of a 5000-class ID column
+    wrote 75 MB lines)."""
+    row = "[" + ", ".join(["7"] * 1000) + "]"
+    body = ", ".join([row] * (MAX_LINE // len(row) + 10))
+    return b'{"type": "confusion", "labels": [], "matrix": [' + body.encode() + b"]}\n"
+
+
+def test_an_over_long_line_is_skipped_in_bounded_memory(tmp_path):
+    """Arriving in parts, the follower drops the line as it comes and counts it once; the
+    events before and after it are read, by the follower and by read_events."""
+    good = (FIXTURES / "digits" / "events.jsonl").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "events.jsonl"
+    long = _long_line()
+    follower, got, held = FileFollower(tmp_path), [], 0
+    path.write_bytes(b"".join(good[:5]) + long[:len(long) // 2])
+    for part in (long[len(long) // 2:], b"".join(good[5:])):
+        got += follower.poll()
+        held = max(held, len(follower.buffer))
+        with open(path, "ab") as f:
+            f.write(part)
+    got += follower.poll()
+    assert held <= MAX_LINE and follower.skipped == 1 and len(got) == len(good)
+    assert len(list(read_events(path))) == len(good)
+
+
+def test_an_old_file_s_big_confusion_is_read_summarised():
+    """A file written before confusion matrices were summarised: a 300-class matrix is read as
+    the 23 classes with most errors and "(other)", every count kept."""
+    n = 300
+    matrix = [[(5 if i == j else (i * j) % 3) for j in range(n)] for i in range(n)]
+    line = json.dumps({"type": "confusion", "labels": [f"c{i}" for i in range(n)],
+                       "matrix": matrix})
+    event = parse_event(line)
+    assert event.classes == n and len(event.labels) == 24 and event.labels[-1] == "(other)"
+    assert sum(map(sum, event.matrix)) == sum(map(sum, matrix))
+    worst = max(range(n), key=lambda i: sum(matrix[i]) + sum(r[i] for r in matrix) - 10)
+    assert f"c{worst}" in event.labels

@@ -99,6 +99,35 @@ async def test_confusion_view_counts_and_recalls():
     assert "no evaluation yet" in await shown(ConfusionView(), RunState())
 
 
+async def test_confusion_view_says_when_it_shows_the_most_confused_classes():
+    state = RunState()
+    n = 40
+    state.apply(Confusion(labels=[f"k{i}" for i in range(n)],
+                          matrix=[[9 if i == j else int(j == i + 1) for j in range(n)]
+                                  for i in range(n)]))
+    text = await shown(ConfusionView(), state, size=(120, 40))
+    assert "the 23 most confused of 40 classes; (other) sums the rest" in text
+    assert text.count("(other)") == 2 and "right (" not in text
+
+
+@pytest.mark.parametrize("width", [36, 51, 90])
+async def test_confusion_view_fits_its_width_with_the_most_confused_classes(width):
+    """Never a wrapped row: ten digits fit even 36 columns (cells told apart by colour); 60
+    named classes show as many of the most confused as fit, columns numbered."""
+    digits = await shown(ConfusionView(), fold("digits"), size=(width, 30))
+    assert max(map(len, digits.splitlines())) <= width and "right (" in digits
+    n = 60
+    state = RunState()
+    state.apply(Confusion(labels=[f"class{i}" for i in range(n)],
+                          matrix=[[50 if i == j else (i + j) % 3 for j in range(n)]
+                                  for i in range(n)]))
+    text = await shown(ConfusionView(), state, size=(width, 40))
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= width and "most confused of 60 classes" in text
+    assert lines[0].split()[:3] == ["0", "1", "2"] and lines[1].split()[0] == "0"
+    assert lines[1].split()[1].startswith("class")
+
+
 async def test_task_view_draws_the_latest_view_with_the_family_s_title_metrics():
     state = fold("word2vec")
     widget = TaskViewWidget()

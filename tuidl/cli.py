@@ -16,8 +16,8 @@ import typer
 from rich.table import Table
 
 from tuidl import __version__
-from tuidl.cli_io import (check_out_dir, err, fail, out, quick_exit_collection,
-                          quiet_broken_streams, say_error)
+from tuidl.cli_io import (check_out_dir, err, fail, ignore_interrupts, out,
+                          quick_exit_collection, quiet_broken_streams, say_error)
 from tuidl.config import TuidlError
 from tuidl.text import plain, visible
 
@@ -365,6 +365,7 @@ def main() -> None:
         code = 2
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         code = 130
+    ignore_interrupts()  # the process is ending: a late Ctrl+C must not print a traceback
     quick_exit_collection()
     quiet_broken_streams()
     sys.exit(code if isinstance(code, int) else 0)

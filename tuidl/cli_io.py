@@ -33,9 +33,21 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+WORKER_ERRORS = "TUIDL_WORKER_ERRORS"  # set by `--nproc`: where its workers leave their error
+
+
 def say_error(message: str) -> None:
-    """`error: <message>` on stderr, one line whatever the message holds."""
+    """`error: <message>` on stderr, one line whatever the message holds. A worker of
+    `--nproc N` leaves it in a file instead: its launcher says the first rank's (N workers
+    reading the same bad file would print the same line N times)."""
     line = visible(" ".join(str(message).splitlines()))
+    folder, rank = os.environ.get(WORKER_ERRORS), os.environ.get("RANK")
+    if folder and rank and rank.isdigit():
+        try:
+            Path(folder, rank).write_text(line, encoding="utf-8")
+            return
+        except OSError:
+            pass
     try:
         err.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
     except (OSError, ValueError):  # no stderr to say it on: the exit code still does
@@ -86,3 +98,11 @@ def quick_exit_collection() -> None:
     are still released as usual; only cyclic garbage is left to the process's end."""
     import gc
     gc.freeze()
+
+
+def ignore_interrupts() -> None:
+    """From here to the exit, Ctrl+C does nothing (the main thread only can say so)."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

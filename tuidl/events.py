@@ -101,12 +101,38 @@ class EvalMetrics(Event):
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+MAX_CONFUSION = 24  # classes a confusion matrix holds; beyond, the most confused and "other"
+OTHER = "(other)"
+
+
 @dataclass
 class Confusion(Event):
-    """Confusion matrix on the validation set: rows are true classes, columns predictions."""
+    """Confusion matrix on the validation set: rows are true classes, columns predictions.
+
+    More than MAX_CONFUSION classes are summarised when the event is made (by the engine, or by
+    a reader of an older file): the MAX_CONFUSION - 1 classes with the most errors (true or
+    predicted) keep their rows and columns, every other class is summed into one `OTHER` row
+    and column, and `classes` says how many classes the whole matrix had (0: it is whole)."""
     type: ClassVar[str] = "confusion"
     labels: list[str] = field(default_factory=list)
     matrix: list[list[int]] = field(default_factory=list)
+    classes: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.labels) > MAX_CONFUSION and self.well_formed():
+            self.classes = len(self.labels)
+            self.labels, self.matrix = _most_confused(self.labels, self.matrix,
+                                                      MAX_CONFUSION - 1, False)
+
+    def fitted(self, rows: int) -> Confusion:
+        """At most `rows` rows (what a panel has room for): the most confused classes and
+        OTHER, which takes in an OTHER already there."""
+        if len(self.labels) <= rows or not self.well_formed():
+            return self
+        labels, matrix = _most_confused(self.labels, self.matrix, rows - 1,
+                                        bool(self.classes))
+        return Confusion(step=self.step, epoch=self.epoch, time=self.time, labels=labels,
+                         matrix=matrix, classes=self.classes or len(self.labels))
 
     @property
     def recall(self) -> list[float]:
@@ -184,6 +210,26 @@ class System(Event):
     rss_mb: float = 0.0
     step_ms: float | None = None
     gpus: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _most_confused(labels: list[str], matrix: list[list[int]], keep: int,
+                   has_other: bool) -> tuple[list[str], list[list[int]]]:
+    """The `keep` classes with the most errors, in their order, and OTHER summing the rest
+    (with the last class, when it is an OTHER already)."""
+    cols = [sum(c) for c in zip(*matrix)]
+    errors = [sum(row) + cols[i] - 2 * row[i] for i, row in enumerate(matrix)]
+    n = len(labels) - has_other
+    top = sorted(sorted(range(n), key=lambda i: -errors[i])[:keep])
+    where = [keep] * len(labels)
+    for at, i in enumerate(top):
+        where[i] = at
+    out = [[0] * (keep + 1) for _ in range(keep + 1)]
+    for i, row in enumerate(matrix):
+        into = out[where[i]]
+        for j, v in enumerate(row):
+            if v:
+                into[where[j]] += v
+    return [labels[i] for i in top] + [OTHER], out
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (

@@ -10,15 +10,18 @@ at a log step with a checkpoint; `--resume RUN_DIR --nproc N` goes on from there
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import tempfile
 import uuid
+from pathlib import Path
+
+from tuidl.cli_io import WORKER_ERRORS, say_error
 
 
 def launch(nproc: int, args: list[str]) -> int:
     """Run `tuidl run ARGS` on nproc local worker processes; the exit code to return."""
-    from torch.distributed.elastic.multiprocessing.api import SignalException
-    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+    from torch.distributed.launcher.api import LaunchConfig
 
     for name in list(logging.root.manager.loggerDict):  # each sets its own level: WARNING
         if name.startswith("torch.distributed"):  # tuidl's own lines say what happened
@@ -26,6 +29,21 @@ def launch(nproc: int, args: list[str]) -> int:
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc,
                           run_id=str(uuid.uuid4()), rdzv_backend="c10d",
                           rdzv_endpoint="localhost:0", max_restarts=0, monitor_interval=0.1)
+    with tempfile.TemporaryDirectory(prefix="tuidl-errors-") as errors:
+        os.environ[WORKER_ERRORS] = errors  # the workers inherit it
+        try:
+            return _launch(config, args)
+        finally:
+            del os.environ[WORKER_ERRORS]
+            said = sorted(Path(errors).iterdir(), key=lambda p: int(p.name))
+            if said:  # the lowest rank's error: all of them say the same, as a rule
+                say_error(said[0].read_text(encoding="utf-8", errors="replace"))
+
+
+def _launch(config, args: list[str]) -> int:
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.launcher.api import elastic_launch
     try:
         elastic_launch(config, sys.executable)("-m", "tuidl", "run", *args)
     except SignalException as e:  # the workers got it too and stopped at a checkpoint

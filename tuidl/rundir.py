@@ -17,6 +17,7 @@ would have tuidl truncate or append to whatever it points at.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -106,7 +107,7 @@ def open_file(path: Path, mode: str, **kw):
     """`open(path, mode)` that refuses a symbolic link at `path` (a TuidlError)."""
     try:
         fd = os.open(path, MODES[mode] | NOFOLLOW, 0o644)
-    except OSError as e:
+    except OSError:
         if Path(path).is_symlink():
             raise TuidlError(f"{path}: a symbolic link; tuidl writes no file of a run "
                              "directory through a link (replace it with a plain file)") from None
@@ -203,10 +204,20 @@ class RunDir:
 
     @classmethod
     def create(cls, root: str | os.PathLike, name: str, config_text: str) -> RunDir:
-        """A new, unique directory under `root` holding the resolved config, locked."""
+        """A new, unique directory under `root` holding the resolved config, locked. A disk
+        that takes the folder but not its first file (full, over quota) leaves nothing."""
         run = cls(make_run_dir(root, name))
-        run.lock()
-        write_atomic(run.config, config_text)
+        try:
+            run.lock()
+            write_atomic(run.config, config_text)
+        except OSError as e:
+            run.release()
+            with contextlib.suppress(OSError):
+                for leftover in run.path.iterdir():
+                    leftover.unlink()
+                run.path.rmdir()
+            raise TuidlError(f"{root}: cannot create a run directory ({e.strerror or e}); "
+                             "free some space or pick another folder with --out") from None
         return run
 
     @classmethod

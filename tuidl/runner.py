@@ -173,35 +173,41 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
                     resume_from=str(run.checkpoint) if resuming else None,
                     max_steps=limits.max_steps, trust=limits.trust,
                     on_resume=_going_on(prep, run) if resuming and world.main else None)
-    try:
-        # under torchrun a signal reaches each worker twice (the terminal's, then the
-        # launcher's forward of it): a repeat must not cut the agreed stop short
-        with stop_on_signals(control, repeats_interrupt=not world.active):
+    # under torchrun a signal reaches each worker twice (the terminal's, then the launcher's
+    # forward of it): a repeat must not cut the agreed stop short
+    with stop_on_signals(control, repeats_interrupt=not world.active):
+        try:
             summary = engine.run()
-    except OSError as e:  # the run directory failed before the engine could say so
-        summary = Summary(step=engine.step, epoch=engine.epoch, preset=prep.preset.name,
-                          status="failed", epochs=engine.epoch, steps=engine.step,
-                          run_dir=str(run.path), message=_disk_message(e, run),
-                          world_size=world.size)
-    finally:
-        for writer in writers:
-            try:
-                writer.close()
-            except OSError:
-                pass
-    if not world.main:
-        return summary
+        except OSError as e:  # the run directory failed before the engine could say so
+            summary = Summary(step=engine.step, epoch=engine.epoch, preset=prep.preset.name,
+                              status="failed", epochs=engine.epoch, steps=engine.step,
+                              run_dir=str(run.path), message=_disk_message(e, run),
+                              world_size=world.size)
+        finally:
+            for writer in writers:
+                try:
+                    writer.close()
+                except OSError:
+                    pass
+        return _keep(summary, task, engine, run) if world.main else summary
+
+
+def _keep(summary: Summary, task, engine, run: RunDir) -> Summary:
+    """The run's last files: summary.json, then the exports (of the checkpoint's weights
+    where the weights in memory are not the run's: a divergence, an interrupted run)."""
     try:
         run.write_summary(summary.public())
     except OSError as e:  # the disk is full or gone: the caller still gets the summary
-        summary.message = "; ".join(m for m in (summary.message, _disk_message(e, run)) if m)
+        said = _disk_message(e, run)
+        if not summary.message.startswith(said.split(" (")[0]):  # not the same fault again
+            summary.message = "; ".join(m for m in (summary.message, said) if m)
         return summary
     error = engine.error_traceback
+    from_checkpoint = summary.status == "diverged" or engine.interrupted
     try:  # weights, word vectors, samples: formats other tools read
-        if summary.status == "diverged" and run.checkpoint.is_file():
-            _load_models(task, run.checkpoint)  # the last finite weights, not the NaN ones
-        if summary.status not in ("failed", "diverged") or (
-                summary.status == "diverged" and run.checkpoint.is_file()):
+        if from_checkpoint and run.checkpoint.is_file():
+            _load_models(task, run.checkpoint)  # the last finite or kept weights
+        if summary.status != "failed" and (not from_checkpoint or run.checkpoint.is_file()):
             task.export(run.path)
     except Exception:  # the run stands; what failed to export is in error.log
         error = "export failed:\n" + traceback.format_exc()

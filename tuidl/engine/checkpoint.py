@@ -49,6 +49,16 @@ def save_checkpoint(path: str, engine: Any) -> None:
         raise
 
 
+def checkpoint_position(path: str) -> tuple[int, int, dict[str, float]] | None:
+    """(step, epoch, metrics) of the checkpoint at `path`, its tensors left on disk (mapped,
+    not read); None when there is none or it cannot be read."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        return int(state["step"]), int(state["epoch"]), dict(state["metrics"])
+    except Exception:
+        return None
+
+
 def load_checkpoint(path: str, device: torch.device | str,
                     trust: bool = False) -> dict[str, Any]:
     """The checkpoint at `path` as written by `save_checkpoint`, its tensors on `device`.

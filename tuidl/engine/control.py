@@ -24,6 +24,7 @@ class Control:
         self.export = make_event()
         self._signal = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self.pause_on_divergence = False  # a front end: go back to the last checkpoint, pause
+        self.interruptible = False  # in the engine's process: it is inside its training loop
         self._steps = ctx.Value("i", 0) if ctx else SimpleNamespace(value=0)
         self._lr = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)
         self._lr_factor = ctx.Value("d", math.nan) if ctx else SimpleNamespace(value=math.nan)

@@ -8,6 +8,7 @@ more transfer, so the report names the exact step however large `log_every` is.
 from __future__ import annotations
 
 import errno
+import os
 
 import torch
 
@@ -63,7 +64,10 @@ def is_disk_error(error: BaseException) -> bool:
 def disk_message(error: OSError, run_dir: str | None) -> str:
     """The run directory could not be written (full, read-only, deleted): what to do."""
     where = f" {run_dir}" if run_dir else ""
-    resume = f"; resume with: tuidl run --resume {run_dir}" if run_dir else ""
+    if run_dir and os.path.isfile(os.path.join(run_dir, "checkpoint.pt")):
+        then = f"; the last checkpoint stands; resume with: tuidl run --resume {run_dir}"
+    else:
+        then = "; no checkpoint was written yet: start the run again"
     return (f"the run directory{where} could not be written ({error.strerror or error}"
             f"{': ' + str(error.filename) if error.filename else ''}); free space or give "
-            f"--out on another disk; the last checkpoint stands{resume}")
+            f"--out on another disk{then}")

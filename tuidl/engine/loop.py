@@ -17,7 +17,8 @@ import torch
 from tuidl.config import TuidlError
 from tuidl.diagnose import Diagnoser
 from tuidl.engine.activations import ActivationProbe
-from tuidl.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
+from tuidl.engine.checkpoint import (FORMAT, checkpoint_position, load_checkpoint,
+                                    save_checkpoint)
 from tuidl.engine.control import Control
 from tuidl.engine.device import rng_state, set_rng_state
 from tuidl.engine.distributed import SINGLE, World, shard
@@ -81,6 +82,7 @@ class Engine(Steering):
         self.paused = False
         self.seen_changes = -1  # the control's change counter at the last look (none yet)
         self.saved_at = -math.inf
+        self.interrupted = False  # a second Ctrl+C: the run ends at its last checkpoint
         self.n_evals = 0
         self.diagnostics = s.diagnostics
         self.activations = ActivationProbe(task.models if self.diagnostics else {})
@@ -154,10 +156,13 @@ class Engine(Steering):
         status, message = "completed", ""
         self.sampler = self._start_sampler()
         try:
+            self.control.interruptible = True  # a second Ctrl+C is raised only in here
             status, message = self._train()
+            self.control.interruptible = False
         except KeyboardInterrupt:  # a second Ctrl+C: the last checkpoint stands
-            status, message = "stopped", "interrupted"
+            status, message = "stopped", self._interrupted()
         except Exception as e:  # the run fails, the program does not
+            self.control.interruptible = False
             status, message = "failed", f"{type(e).__name__}: {e}"
             if is_out_of_memory(e):
                 message = out_of_memory_message(e, self.task.device, self.task.batch_size)
@@ -168,7 +173,8 @@ class Engine(Steering):
         if self.sampler is not None:
             self.sampler.close()
             system = self.sampler.summary()
-        finish = self.task.finish(self.metrics) if status not in ("failed", "diverged") else None
+        finish = self.task.finish(self.metrics) if status not in (
+            "failed", "diverged") and not self.interrupted else None
         metrics = dict(self.metrics)
         if finish:
             metrics.update(finish.metrics)
@@ -256,6 +262,23 @@ class Engine(Steering):
         why = f"stopped by {signal_name(signum)}" if signum else "stopped by user"
         return "stopped", why + (f"; resume with: tuidl run --resume {self.run_dir}"
                                  if self.run_dir and self.checkpoint_path else "")
+
+    def _interrupted(self) -> str:
+        """Cut short anywhere (mid-step, mid-checkpoint): the run is what its checkpoint file
+        holds, so the summary names that position and its metrics, not the lost steps'."""
+        self.interrupted, at = True, self.step
+        self.control.interruptible = False
+        kept = checkpoint_position(self.checkpoint_path) if self.checkpoint_path else None
+        if kept is None and self.checkpoint_path and os.path.isfile(self.checkpoint_path):
+            return (f"interrupted at step {at}; the last checkpoint stands; resume with: "
+                    f"tuidl run --resume {self.run_dir}")  # one of an older format
+        if kept is None:
+            self.step = self.epoch = 0
+            self.metrics = {}
+            return f"interrupted at step {at}, before a checkpoint: nothing to resume"
+        self.step, self.epoch, self.metrics = kept
+        return (f"interrupted at step {at}; the checkpoint of step {self.step} stands; resume "
+                f"with: tuidl run --resume {self.run_dir}")
 
     def _divergence(self, what: str) -> str:
         """One line: the first non-finite step, the first non-finite layer and a remedy."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tuidl.engine.checkpoint import load_checkpoint
 from tuidl.engine.distributed import any_
-from tuidl.events import Exported, Status
+from tuidl.events import Exported, Scalars, Status
 
 
 class Steering:
@@ -45,7 +45,8 @@ class Steering:
         if not c.resume.is_set() and not c.stop.is_set():
             if not self.paused:
                 self.paused = True
-                self._emit(Status, status="paused")
+                self._emit(Scalars, values=self._lrs())  # what the next step uses, not the
+                self._emit(Status, status="paused")  # last log's (steps may have gone since)
             while not c.resume.is_set() and not c.stop.is_set():
                 self._take_requests()  # an lr change before a single step applies to it
                 if c.take_single_step():

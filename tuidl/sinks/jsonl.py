@@ -13,6 +13,8 @@ from typing import Iterator
 from tuidl.events import Event, event_from_dict
 from tuidl.rundir import open_file
 
+MAX_LINE = 4 << 20  # bytes: the longest event a reader takes (the engine's are ~100 kB at most)
+
 
 def cut_torn_tail(path: Path) -> None:
     """Truncate a file to its last complete line (a killed writer may leave half a line)."""
@@ -61,8 +63,14 @@ def parse_event(line: str) -> Event | None:
 
 
 def read_events(path: Path) -> Iterator[Event]:
-    """Every complete event in the file (a partly written or unreadable line is skipped)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if line.endswith("\n") and (event := parse_event(line)) is not None:
+    """Every complete event in the file (a partly written, unreadable or over-long line is
+    skipped; memory stays bounded by MAX_LINE whatever the file holds)."""
+    with open(path, "rb") as f:
+        while line := f.readline(MAX_LINE + 1):
+            if len(line) > MAX_LINE:  # skip the rest of it
+                while not line.endswith(b"\n") and (line := f.readline(MAX_LINE + 1)):
+                    pass
+                continue
+            if line.endswith(b"\n") and (event := parse_event(
+                    line.decode("utf-8", errors="replace"))) is not None:
                 yield event

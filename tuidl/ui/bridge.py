@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tuidl.events import Event
-from tuidl.sinks.jsonl import parse_event
+from tuidl.sinks.jsonl import MAX_LINE, parse_event
 from tuidl.rundir import EVENTS
 
 
@@ -165,8 +165,8 @@ def _train_in_child(prepared, out_root: str, events, control) -> None:
 class FileFollower(EventSource):
     """Read a run directory's events.jsonl, and whatever is appended to it later.
 
-    Bytes that are not UTF-8 are replaced, a line that is not a well-formed event is skipped
-    and counted (`skipped`), and a file cut shorter than what was read (rewritten) is read
+    Bytes that are not UTF-8 are replaced, a line that is not a well-formed event, or is longer
+    than MAX_LINE, is skipped and counted (`skipped`), and a file cut shorter than what was read (rewritten) is read
     again from its start (`restarts` counts it; the screen then starts a fresh state)."""
 
     def __init__(self, run_dir: str | Path):
@@ -175,12 +175,13 @@ class FileFollower(EventSource):
         self.buffer = b""
         self.skipped = 0
         self.restarts = 0
+        self.dropping = False  # inside a line longer than MAX_LINE
 
     def poll(self) -> list[Event]:
         try:
             size = self.path.stat().st_size
             if size < self.offset:  # truncated and rewritten: start over
-                self.offset, self.buffer = 0, b""
+                self.offset, self.buffer, self.dropping = 0, b"", False
                 self.restarts += 1
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
@@ -190,9 +191,17 @@ class FileFollower(EventSource):
         self.offset += len(chunk)
         self.buffer += chunk
         *lines, self.buffer = self.buffer.split(b"\n")
+        if self.dropping and lines:  # the end of a line too long to keep
+            lines[0], self.dropping = b"", False
+            self.skipped += 1
+        if len(self.buffer) > MAX_LINE:  # no event is this long: drop it as it comes
+            self.buffer, self.dropping = b"", True
         events = []
         for line in lines:
             if not line.strip():
+                continue
+            if len(line) > MAX_LINE:
+                self.skipped += 1
                 continue
             event = parse_event(line.decode("utf-8", errors="replace"))
             if event is None:  # a line a killed writer tore, or a foreign one
