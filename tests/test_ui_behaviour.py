@@ -98,3 +98,21 @@ async def test_runs_of_this_session_can_be_overlaid(tmp_path):
         assert await _wait(pilot, lambda: all(s.status == "completed" for _, _, s in screen.runs))
         assert len(screen.runs) == 2
         assert all(s.step_series["loss"].y for _, _, s in screen.runs)
+
+
+async def test_the_footer_fits_80_columns_with_the_keys_that_matter():
+    """Pause, step, stop, view, log, compare, export, help, quit and edit, each whole."""
+    from pathlib import Path
+
+    from textual.widgets._footer import FooterKey
+
+    from tuidl.ui.bridge import FileFollower
+    fixture = Path(__file__).parent / "fixtures" / "xor-mlp"
+    app = TuidlApp(source=FileFollower(fixture))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        keys = list(app.screen.query(FooterKey))
+        shown = [k.description for k in keys if k.region.right <= 80 and k.region.width]
+        assert shown == ["pause", "step", "stop", "view", "log", "compare", "export", "help",
+                         "quit", "edit"]
+        assert all(k.region.right <= 80 for k in keys)

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.app import App
+from textual.color import Color
 
 from tuidl.events import (Confusion, EvalMetrics, GradStats, RunStart, Scalars, Status,
                           Summary)
 from tuidl.sinks.jsonl import read_events
 from tuidl.ui.state import MAX_POINTS, RunState
 from tuidl.ui.widgets.base import ShowsState
-from tuidl.ui.widgets.charts import LossChart, MetricChart
+from tuidl.specs import FAMILY_NAMES, get_family
+from tuidl.ui.widgets.charts import LossChart, MetricChart, int_ticks, metric_curves
 from tuidl.ui.widgets.confusion import ConfusionView
 from tuidl.ui.widgets.device_panel import DevicePanel
 from tuidl.ui.widgets.grad_panel import GradPanel
@@ -123,7 +125,8 @@ async def test_confusion_view_fits_its_width_with_the_most_confused_classes(widt
                                   for i in range(n)]))
     text = await shown(ConfusionView(), state, size=(width, 40))
     lines = text.splitlines()
-    assert max(map(len, lines)) <= width and "most confused of 60 classes" in text
+    assert max(map(len, lines)) <= width and "most confused of 60 classes" in " ".join(
+        text.split())
     assert lines[0].split()[:3] == ["0", "1", "2"] and lines[1].split()[0] == "0"
     assert lines[1].split()[1].startswith("class")
 
@@ -193,3 +196,44 @@ def test_every_fixture_folds_into_a_finished_run_of_its_family(name):
     s = fold(name)
     assert s.family and s.spec.name == s.family and s.status != "waiting"
     assert s.loss_key is not None
+
+
+async def test_confusion_view_colours_right_and_wrong_not_counts():
+    """The diagonal is bold in the success colour, an error in the error colour, an empty
+    cell a dim dot: right and wrong read apart without colour too."""
+    state = RunState()
+    state.apply(Confusion(labels=["a", "b"], matrix=[[9, 1], [0, 7]]))
+    widget = ConfusionView()
+    async with One(widget).run_test(size=(60, 10)) as pilot:
+        widget.update_state(state)
+        await pilot.pause()
+        text = widget.render()
+        theme = widget.app.current_theme
+    cells = {text.plain[s.start:s.end].strip(): str(s.style) for s in text.spans
+             if text.plain[s.start:s.end].strip() in ("9", "1", "7", "·")}
+    assert "bold" in cells["9"] and "bold" in cells["7"] and "bold" not in cells["1"]
+    assert cells["·"] == "dim"
+
+    def nearer(cell: str, to: str, than: str) -> bool:
+        bg = Color.parse(cells[cell].split(" on ")[1].split()[0])
+        dist = lambda c: sum((a - b) ** 2 for a, b in zip(bg.rgb, Color.parse(c).rgb))  # noqa
+        return dist(to) < dist(than)
+    assert nearer("9", theme.success, theme.error) and nearer("1", theme.error, theme.success)
+
+
+def test_train_and_val_keep_their_colours_across_charts():
+    """Every family's `train` and `val` curves have one colour each, in both charts."""
+    for name in FAMILY_NAMES:
+        spec = get_family(name)
+        curves = [*spec.losses, *spec.val_losses, *spec.metric_chart.curves]
+        for label in ("train", "val"):
+            assert len({c.colour for c in curves if c.label == label}) <= 1, (name, label)
+
+
+def test_both_charts_share_a_step_axis_with_whole_number_ticks():
+    state = fold("digits")
+    _, curves, _ = metric_curves(state)
+    spe = state.steps_per_epoch
+    assert curves[0][1] == [e * spe for e in state.eval_series["val_accuracy"].x]
+    assert int_ticks(51) == [0, 20, 40] and int_ticks(300) == [0, 100, 200, 300]
+    assert int_ticks(7) == [0, 2, 4, 6] and int_ticks(1) == [0, 1]

@@ -35,6 +35,10 @@ class Curve:
     per: str | None = None
 
 
+# one colour per series across every chart: train and val (loss, accuracy) look the same in both
+TRAIN, VAL = "blue+", "green+"
+
+
 @dataclass(frozen=True)
 class Chart:
     title: str
@@ -49,7 +53,7 @@ class Family:
     params: tuple[Param, ...]
     task: str  # "module:Class" of the training task, imported lazily
     # step series drawn on the loss chart (the first is the headline loss), and the chart's title
-    losses: tuple[Curve, ...] = (Curve("loss", "train"),)
+    losses: tuple[Curve, ...] = (Curve("loss", "train", TRAIN),)
     loss_title: str = "loss"
     val_losses: tuple[Curve, ...] = ()  # evaluation series drawn on the loss chart too
     main_metrics: tuple[str, ...] = ()  # the first one a run reports is its main metric

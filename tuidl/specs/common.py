@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tuidl.config import Param
-from tuidl.specs import Chart, Curve
+from tuidl.specs import TRAIN, VAL, Chart, Curve
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softsign", "softplus", "linear")
@@ -66,9 +66,9 @@ def common(*names: str, **defaults) -> tuple[Param, ...]:
 
 # A classifier's runs: train and val loss, val and train accuracy, a confusion matrix.
 CLASSIFIER = dict(
-    val_losses=(Curve("val_loss", "val"),),
+    val_losses=(Curve("val_loss", "val", VAL),),
     main_metrics=("val_accuracy", "accuracy"),
-    metric_chart=Chart("accuracy", (Curve("val_accuracy", "val"),
-                                    Curve("train_accuracy", "train"))),
+    metric_chart=Chart("accuracy", (Curve("val_accuracy", "val", VAL),
+                                    Curve("train_accuracy", "train", TRAIN))),
     confusion=True,
 )

@@ -13,7 +13,7 @@ FAMILY = Family(
     main_metrics=("modes", "high_quality", "diversity"),
     # modes covered is drawn last: where the two curves share a cell, it shows
     metric_chart=Chart("modes covered, high quality",
-                       (Curve("high_quality", "high quality", "cyan+"),
+                       (Curve("high_quality", "high quality", "magenta+"),
                         Curve("modes", "modes covered", "green+", per="modes_total")),
                        ylim=(0.0, 1.0)),
     title_metrics=("modes", "modes_total", "high_quality"),

@@ -42,22 +42,25 @@ UNFINISHED = ("waiting", "running", "paused")  # a run in these has not said how
 
 
 class TrainingScreen(Screen):
+    # the footer shows them in this order, the most used first, and fits 80 columns (compact,
+    # no palette key): restart, the lr keys and ctrl+p are in the ? help and the palette
     BINDINGS = [
-        Binding("space", "pause", "pause/resume"),
+        Binding("space", "pause", "pause"),
         Binding("n", "single_step", "step"),
         Binding("s", "stop", "stop"),
-        Binding("r", "restart", "restart"),
-        Binding("e", "edit", "edit"),
-        Binding("l", "toggle_log", "log y"),
-        Binding("right_square_bracket", "lr(2.0)", "lr×2", show=False),
-        Binding("left_square_bracket", "lr(0.5)", "lr÷2", show=False),
         Binding("v", "cycle_view", "view"),
+        Binding("l", "toggle_log", "log"),
         Binding("c", "compare", "compare"),
         Binding("x", "export", "export"),
-        Binding("ctrl+s", "app.screenshot", "svg", show=False),
         Binding("question_mark", "app.help", "help"),
+        Binding("q", "app.quit", "quit"),
+        Binding("e", "edit", "edit"),
+        Binding("r", "restart", "restart", show=False),
+        Binding("right_square_bracket", "lr(2.0)", "lr×2", show=False),
+        Binding("left_square_bracket", "lr(0.5)", "lr÷2", show=False),
+        Binding("ctrl+s", "app.screenshot", "svg", show=False),
         Binding("escape", "back", "back", show=False),
-        Binding("q", "app.quit", "quit", show=False),
+        Binding("ctrl+q", "app.quit", "quit", show=False, priority=True),  # q says it
     ]
 
     def __init__(self, source: EventSource, state: RunState | None = None, live: bool = True,
@@ -92,7 +95,7 @@ class TrainingScreen(Screen):
                 yield self.task_view
             yield Vertical(id="wide-slot")
         yield Static(id="message")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#grad-box").border_title = GRAD_TITLE

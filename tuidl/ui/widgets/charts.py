@@ -36,12 +36,35 @@ def _line(curve: Curve, series: dict[str, Series]) -> Line | None:
 
 
 def metric_curves(state: RunState) -> tuple[str, list[Line], tuple[float, float] | None]:
-    """(title, curves, fixed y range) of the metric chart, as the family declares it."""
-    chart = state.spec.metric_chart
-    lines = [line for c in chart.curves if (line := _line(c, state.eval_series))]
+    """(title, curves, fixed y range) of the metric chart, as the family declares it, each
+    evaluation at its step (the loss chart's x unit, so the two charts line up)."""
+    chart, spe = state.spec.metric_chart, max(1, state.steps_per_epoch)
+    lines = [(label, [e * spe for e in x], y, colour) for c in chart.curves
+             if (line := _line(c, state.eval_series)) for label, x, y, colour in [line]]
     if not lines:
         return "metric", [], None
     return chart.title, lines, chart.ylim
+
+
+def step_axis(plt, state: RunState, lines: list[Line]) -> None:
+    """The x axis both charts share: steps from 0 to the run's last, whole-number ticks."""
+    hi = max([state.step, *(x for line in lines for x in line[1][-1:])], default=0)
+    hi = max(1, int(math.ceil(hi)))
+    plt.xlim(0, hi)
+    ticks = int_ticks(hi)
+    plt.xticks(ticks, [str(t) for t in ticks])
+    plt.xlabel("step")
+
+
+def int_ticks(hi: int, most: int = 5) -> list[int]:
+    """At most `most` whole-number ticks from 0 to about `hi`, spaced 1, 2 or 5 x 10^k."""
+    step = 1
+    while hi / step > most - 1:
+        for factor in (2, 2.5, 2):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 ...
+            step = int(step * factor)
+            if hi / step <= most - 1:
+                break
+    return list(range(0, hi + 1, step))
 
 
 def loss_curves(state: RunState) -> list[Line]:
@@ -91,7 +114,7 @@ class LossChart(ShowsState, PlotextPlot):
         for label, x, y, colour in lines:
             extra = {"color": colour} if colour else {}
             plt.plot(x, self._y(y), label=label, marker="braille", **extra)
-        plt.xlabel("step")
+        step_axis(plt, state, lines)
         if self.log_scale:
             log_ticks(plt, [y for line in lines for y in line[2]])
         else:
@@ -136,5 +159,5 @@ class MetricChart(ShowsState, PlotextPlot):
             pad = (ylim[1] - ylim[0]) * 0.04  # so a curve at either end stays in the frame
             plt.ylim(ylim[0] - pad, ylim[1] + pad)
             plt.yticks([ylim[0], (ylim[0] + ylim[1]) / 2, ylim[1]])
-        plt.xlabel("epoch")
+        step_axis(plt, state, curves)
         self.refresh()

@@ -1,14 +1,23 @@
-"""Confusion matrix: heat-coloured counts, rows are true classes, columns predictions, with
-per-class recall at the end of each row."""
+"""Confusion matrix: rows are true classes, columns predictions, per-class recall at the end of
+each row. Coloured by right and wrong, not by count: the diagonal in the theme's success
+colour, errors in its error colour, each as strong as its share of the row; empty cells are a
+dim `·` and the diagonal is bold, so errors stand out in 16 colours and without colour too.
+
+Counts that would not fit become each cell's share of its row in percent (the diagonal then
+a ✓, its share being the recall); more classes than fit become the most confused of them
+and `(other)`; a row never wraps."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual.color import Color
 from textual.widget import Widget
 
 from tuidl.events import OTHER, Confusion
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import ShowsState
-from tuidl.ui.widgets.colors import sequential
+
+MAX_LABEL = 12  # characters of a class name in the row labels
+RIGHT, WRONG, BACK = "#5fd75f", "#ff5f5f", "#1e1e1e"  # without a theme (a bare console)
 
 
 class ConfusionView(ShowsState, Widget):
@@ -26,8 +35,8 @@ class ConfusionView(ShowsState, Widget):
     def get_content_height(self, container, viewport, width: int) -> int:
         if self.confusion is None:
             return 1
-        c, _ = self._fit(width)
-        return len(c.labels) + 1 + -(-len(self._footer(c)) // max(1, width))
+        c, look = self._fit(width)
+        return len(c.labels) + 1 + -(-len(self._footer(c, look)) // max(1, width))
 
     def _fit(self, width: int) -> tuple[Confusion, _Layout]:
         """The matrix as the panel has room for it: whole, or its most confused classes."""
@@ -35,53 +44,70 @@ class ConfusionView(ShowsState, Widget):
         look = _Layout(c, width)
         while look.width > width and len(c.labels) > 2:
             c = c.fitted(min(len(c.labels) - 1,
-                             max(2, (width - look.label_w - 1 - 5) // look.cell)))
+                             max(2, (width - look.label_w - 5) // look.cell)))
             look = _Layout(c, width)
         return c, look
 
     @staticmethod
-    def _footer(c: Confusion) -> str:
+    def _footer(c: Confusion, look: _Layout) -> str:
+        said = "cells: % of the true class, ✓ right; " if look.shares else ""
         if c.classes:
-            return (f"the {len(c.labels) - 1} most confused of {max(0, c.classes)} classes; "
-                    f"{OTHER} sums the rest")
+            return (f"{said}the {len(c.labels) - 1} most confused of {max(0, c.classes)} "
+                    f"classes; {OTHER} sums the rest")
         total = sum(map(sum, c.matrix))
         right = sum(c.matrix[i][i] for i in range(len(c.labels)))
-        return f"{right}/{total} right ({right / max(1, total):.1%})"
+        return f"{said}{right}/{total} right ({right / max(1, total):.1%})"
+
+    def _colours(self) -> tuple[Color, Color, Color]:
+        try:
+            theme = self.app.current_theme
+            return (Color.parse(theme.success or RIGHT), Color.parse(theme.error or WRONG),
+                    Color.parse(theme.background or BACK))
+        except Exception:  # no app (a widget rendered on its own)
+            return Color.parse(RIGHT), Color.parse(WRONG), Color.parse(BACK)
 
     def render(self) -> Text:
         if self.confusion is None:
             return Text("no evaluation yet", style="dim")
         c, look = self._fit(self.size.width or 80)
-        inner = [row[:-1] for row in c.matrix[:-1]] if c.classes else c.matrix
-        biggest = max(1, max(max(row, default=0) for row in inner))  # OTHER's sums: off scale
+        right, wrong, back = self._colours()
         cell, digits = look.cell, len(str(len(c.labels) - 1))
         heads = [str(i) for i in range(len(c.labels))] if look.numbered else c.labels
-        out = Text(" " * (look.label_w + 1) + "".join(f"{h[:cell]:>{cell}}" for h in heads)
+        out = Text(" " * look.label_w + "".join(f"{h[:cell - 1]:>{cell}}" for h in heads)
                    + look.recall_head + "\n", style="bold")
         rows = list(zip(c.labels, c.matrix, c.recall))
         for at, (label, row, recall) in enumerate(rows):
             name = f"{at:>{digits}} {label[:MAX_LABEL]}" if look.numbered else label
-            out.append(f"{name[:look.label_w]:>{look.label_w}} ", style="bold")
-            for v in row:
-                heat = min(1.0, v / biggest)
-                bg = sequential(heat)
-                fg = "black" if heat > 0.5 else "white"
-                out.append(f"{v:>{cell}}", style=f"{fg} on {bg}")
-            if c.classes and at == len(rows) - 1:  # OTHER: its diagonal mixes many classes
+            out.append(f"{name[:look.label_w]:>{look.label_w}}", style="bold")
+            total = max(1, sum(row))
+            mixed = c.classes and at == len(rows) - 1  # OTHER's diagonal: not all right
+            for j, v in enumerate(row):
+                out.append(*_cell(v, v / total, at == j and not mixed, look, right, wrong,
+                                  back))
+            if mixed:
                 out.append("\n")
                 continue
             out.append(look.recall_fmt.format(recall) + "\n",
                        style="green" if recall >= 0.9 else "yellow")
-        out.append(self._footer(c), style="dim")
+        out.append(self._footer(c, look), style="dim")
         return out
 
 
-MAX_LABEL = 12  # characters of a class name in the row labels
-# from roomiest to tightest: (columns numbered, a space between cells, "recall" in full,
-# the least cell width); a tight cell is told from its neighbours by its colour alone, so
-# not in a summary, whose OTHER row sums to large counts all of one colour
-TIERS = ((False, 1, True, 3), (False, 1, True, 2), (False, 1, False, 2), (False, 0, False, 2),
-         (True, 1, False, 2))
+def _cell(v: int, share: float, diagonal: bool, look: _Layout, right: Color, wrong: Color,
+          back: Color) -> tuple[str, str]:
+    """One cell's text and style: its count (or share), coloured by right or wrong."""
+    if v == 0:
+        return f"{'·':>{look.cell}}", "dim"
+    text = ("✓" if diagonal else str(max(1, round(100 * share)))) if look.shares else str(v)
+    tint = back.blend(right if diagonal else wrong, 0.3 + 0.7 * share)
+    fg = "black" if tint.brightness > 0.5 else "white"
+    return f"{text:>{look.cell}}", f"{fg} on {tint.hex}" + (" bold" if diagonal else "")
+
+
+# from roomiest to tightest: (cells as shares of the row, columns numbered, "recall" in full,
+# the least cell width); every cell keeps a space before it
+TIERS = ((False, False, True, 3), (False, False, False, 2), (True, False, False, 2),
+         (False, True, False, 2), (True, True, False, 2))
 
 
 class _Layout:
@@ -91,16 +117,15 @@ class _Layout:
     def __init__(self, c: Confusion, width: int):
         k = len(c.labels)
         count = len(str(max(1, max(max(row) for row in c.matrix))))
+        share = 2 if all(max((v for j, v in enumerate(row) if j != i), default=0) < sum(row)
+                         for i, row in enumerate(c.matrix)) else 3  # 100 %: a whole row wrong
         longest = min(MAX_LABEL, max(len(label) for label in c.labels))
-        for numbered, gap, full, least in TIERS:
-            if c.classes and not gap:
-                continue
-            head = len(str(k - 1)) if numbered else longest
-            self.numbered = numbered
-            self.cell = max(least, count + gap, head + gap)
-            self.label_w = len(str(k - 1)) + 1 + longest if numbered else longest
+        for self.shares, self.numbered, full, least in TIERS:
+            head = len(str(k - 1)) if self.numbered else longest
+            self.cell = max(least, (share if self.shares else count) + 1, head + 1)
+            self.label_w = len(str(k - 1)) + 1 + longest if self.numbered else longest
             self.recall_fmt, self.recall_head = (("  {:6.1%}", "  recall") if full
                                                  else (" {:4.0%}", " rec."))
-            self.width = self.label_w + 1 + self.cell * k + len(self.recall_head)
+            self.width = self.label_w + self.cell * k + len(self.recall_head)
             if self.width <= width:
                 break
