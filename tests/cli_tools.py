@@ -3,6 +3,8 @@ import sys
 
 import pytest
 
+TUIDL = [sys.executable, "-m", "tuidl"]  # the console script, through this interpreter
+
 
 def call_entry(entry, argv, monkeypatch, capsys) -> tuple[int, str, str]:
     """Run the console script's function as the installed `tuidl` does: argv in sys.argv."""

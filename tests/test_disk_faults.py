@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cli_tools import call_entry
+from cli_tools import TUIDL, call_entry
 from tuidl.cli import main
 from tuidl.engine.checkpoint import load_checkpoint
 from tuidl.runner import execute, prepare
@@ -137,7 +137,7 @@ def test_a_real_full_disk_is_one_line_or_a_failed_run_never_a_traceback(small_di
     import subprocess
     _fill(small_disk, leave_kib)
     out = small_disk / "runs"
-    done = subprocess.run([*_script(), "run", "xor-mlp", "--epochs", "2", "--out", str(out)],
+    done = subprocess.run([*TUIDL, "run", "xor-mlp", "--epochs", "2", "--out", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr + done.stdout
     if leave_kib == 0:
@@ -147,8 +147,3 @@ def test_a_real_full_disk_is_one_line_or_a_failed_run_never_a_traceback(small_di
         assert done.returncode == 1 and "could not be written (No space left on device)" in \
             done.stderr and "no checkpoint was written yet" in done.stderr
     assert not list(small_disk.rglob("*.tmp"))
-
-
-def _script() -> list[str]:
-    import sys
-    return [sys.executable, "-m", "tuidl"]

@@ -6,17 +6,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
+from cli_tools import TUIDL
 from tuidl.engine.distributed import World, from_env, shard, split
 from tuidl.runner import execute, prepare
 
-TUIDL = [sys.executable, "-m", "tuidl"]
 
 
 def tuidl_run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

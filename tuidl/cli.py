@@ -67,7 +67,8 @@ def _open_app(**kw) -> None:
 @app.command("ui")
 def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
         help="Open straight at this preset's form.")] = None,
-           out_dir: Annotated[str, typer.Option("--out", help="Where run directories go.")] = "runs",
+           out_dir: Annotated[str, typer.Option(
+               "--out", help="Where run directories go.")] = "runs",
            ) -> None:
     """Open the app: pick a preset, tune it, watch it train."""
     if preset:

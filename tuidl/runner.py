@@ -198,9 +198,9 @@ def _keep(summary: Summary, task, engine, run: RunDir) -> Summary:
     try:
         run.write_summary(summary.public())
     except OSError as e:  # the disk is full or gone: the caller still gets the summary
-        said = _disk_message(e, run)
-        if not summary.message.startswith(said.split(" (")[0]):  # not the same fault again
-            summary.message = "; ".join(m for m in (summary.message, said) if m)
+        if f"{run.path} could not be written" not in summary.message:  # not said already
+            summary.message = "; ".join(m for m in (summary.message, _disk_message(e, run))
+                                        if m)
         return summary
     error = engine.error_traceback
     from_checkpoint = summary.status == "diverged" or engine.interrupted

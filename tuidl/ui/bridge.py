@@ -166,8 +166,9 @@ class FileFollower(EventSource):
     """Read a run directory's events.jsonl, and whatever is appended to it later.
 
     Bytes that are not UTF-8 are replaced, a line that is not a well-formed event, or is longer
-    than MAX_LINE, is skipped and counted (`skipped`), and a file cut shorter than what was read (rewritten) is read
-    again from its start (`restarts` counts it; the screen then starts a fresh state)."""
+    than MAX_LINE, is skipped and counted (`skipped`), and a file cut shorter than what was
+    read (rewritten) is read again from its start (`restarts` counts it; the screen then
+    starts a fresh state)."""
 
     def __init__(self, run_dir: str | Path):
         self.path = Path(run_dir) / EVENTS

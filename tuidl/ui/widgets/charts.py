@@ -58,13 +58,12 @@ def step_axis(plt, state: RunState, lines: list[Line]) -> None:
 
 def int_ticks(hi: int, most: int = 5) -> list[int]:
     """At most `most` whole-number ticks from 0 to about `hi`, spaced 1, 2 or 5 x 10^k."""
-    step = 1
-    while hi / step > most - 1:
-        for factor in (2, 2.5, 2):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 ...
-            step = int(step * factor)
-            if hi / step <= most - 1:
-                break
-    return list(range(0, hi + 1, step))
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if hi <= step * (most - 1):
+                return list(range(0, hi + 1, step))
+        power *= 10
 
 
 def loss_curves(state: RunState) -> list[Line]:

@@ -26,6 +26,7 @@ class ConfusionView(ShowsState, Widget):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.confusion: Confusion | None = None
+        self._fitted: tuple[object, int, tuple[Confusion, _Layout]] | None = None
 
     def update_state(self, state: RunState) -> None:
         if state.confusion is not self.confusion:
@@ -39,13 +40,17 @@ class ConfusionView(ShowsState, Widget):
         return len(c.labels) + 1 + -(-len(self._footer(c, look)) // max(1, width))
 
     def _fit(self, width: int) -> tuple[Confusion, _Layout]:
-        """The matrix as the panel has room for it: whole, or its most confused classes."""
+        """The matrix as the panel has room for it: whole, or its most confused classes
+        (worked out once per matrix and width: layout and render both ask)."""
+        if self._fitted and self._fitted[0] is self.confusion and self._fitted[1] == width:
+            return self._fitted[2]
         c = self.confusion
         look = _Layout(c, width)
         while look.width > width and len(c.labels) > 2:
             c = c.fitted(min(len(c.labels) - 1,
                              max(2, (width - look.label_w - 5) // look.cell)))
             look = _Layout(c, width)
+        self._fitted = (self.confusion, width, (c, look))
         return c, look
 
     @staticmethod
