@@ -135,6 +135,29 @@ def test_the_world_comes_from_torchruns_environment():
     assert from_env({"WORLD_SIZE": "4", "RANK": "2", "LOCAL_RANK": "0"}) == World(2, 4, 0)
 
 
+def test_leaving_the_group_first_frees_what_holds_it(monkeypatch):
+    """A rank's DistributedDataParallel sits in a reference cycle and holds the process group:
+    `stop` collects it before leaving, so gloo's threads end while the interpreter is whole
+    (left to the shutdown, a worker now and then aborted: `terminate called without an
+    active exception`)."""
+    import weakref
+
+    import torch.distributed as dist
+    from tuidl.engine import distributed
+
+    class Holder:  # what DDP's reducer and its hooks amount to: a cycle
+        pass
+    held = Holder()
+    held.me = held
+    alive = weakref.ref(held)
+    del held
+    left = []
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(dist, "destroy_process_group", lambda: left.append(alive() is None))
+    distributed.stop(World(0, 2, 0))
+    assert left == [True]
+
+
 def test_a_live_run_directory_refuses_a_distributed_resume(distributed_runs):
     """Rank 0 cannot lock it: every rank exits 2, none waits for the others; one line."""
     from tuidl.rundir import lock_run_dir

@@ -99,9 +99,16 @@ def start(world: World, device: torch.device) -> None:
 
 
 def stop(world: World) -> None:
+    """Leave the process group while the interpreter is whole. DistributedDataParallel's
+    reducer sits in reference cycles and holds the group: collected first, so the group's
+    gloo threads are joined here, not during the interpreter's shutdown (where, now and
+    then, a worker died with `terminate called without an active exception`)."""
     if not world.active:
         return
+    import gc
+
     import torch.distributed as dist
+    gc.collect()
     if dist.is_initialized():
         dist.destroy_process_group()
 
