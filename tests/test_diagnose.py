@@ -97,6 +97,11 @@ def test_exploding_is_flagged_before_the_nan_and_clipping_fixes_it(train):
                      and not all(math.isfinite(x) for x in e["norm"]))
     flagged = next(e["step"] for e in _diagnoses(events) if e["verdict"] == "exploding")
     assert flagged < first_nan
+    # the growth shows over several readings before the NaN, and the verdict says where to
+    growth = [max(e["norm"]) for e in events if e["type"] == "grad_stats"
+              and e["step"] < first_nan]
+    assert len(growth) >= 3 and all(b > 10 * a for a, b in zip(growth, growth[1:]))
+    assert "after exploding to" in boom["diagnosis"]["explanation"]
     clipped, _, clipped_events = train("exploding-clipped")
     assert clipped["status"] == "completed"
     assert all(math.isfinite(x) for e in clipped_events if e["type"] == "grad_stats"

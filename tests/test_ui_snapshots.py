@@ -8,7 +8,7 @@ from tuidl.ui.app import TuidlApp
 from tuidl.ui.bridge import FileFollower
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SMALL, LARGE = (80, 24), (160, 48)
+SMALL, MID, LARGE = (80, 24), (120, 40), (160, 48)
 
 
 def watch(name: str) -> TuidlApp:
@@ -43,21 +43,33 @@ def test_form_inline_error(snap_compare):
     assert snap_compare(TuidlApp(preset="xor-mlp"), terminal_size=SMALL, run_before=type_bad_lr)
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE])
+@pytest.mark.parametrize("size", [SMALL, MID, LARGE])
 def test_training_classifier(snap_compare, size):
-    """xor-mlp after 12 epochs: falling loss, accuracy, both layers' gradients, confusion
-    matrix (small) or confusion matrix and decision boundary side by side (large)."""
+    """mlp (xor-mlp after 12 epochs). Lesson element: the decision boundary, both classes'
+    shapes on their predicted regions, with its axes and P(1) key, fully in view; the
+    gradient panel's verdict and both layers above it; falling loss, accuracy near 1 with
+    one key line each. Large: confusion matrix and boundary side by side."""
     assert snap_compare(watch("xor-mlp"), terminal_size=size)
 
 
-def test_training_task_view_toggle(snap_compare):
-    """At 80x24, v swaps the confusion matrix for the decision boundary."""
+def test_training_v_shows_the_lesson_alone(snap_compare):
+    """At 80x24, v shows the side column's first panel (the boundary) alone, full height."""
     assert snap_compare(watch("xor-mlp"), terminal_size=SMALL, press=["v"])
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_perceptron(snap_compare, size):
+    """perceptron (perceptron-xor). Lesson element: the separating line w·x + b = 0 drawn on
+    the four XOR points (two on each side, whatever the line), its equation in the title,
+    and the message that it never converges."""
+    assert snap_compare(watch("perceptron"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
 def test_training_cnn_digits(snap_compare, size):
-    """A 10-class confusion matrix with per-class recall; filters in the large layout."""
+    """cnn (cnn-digits). Lesson element: the first-layer filters and the predicted digits
+    (green right, red wrong); the four layers' gradients above. Large: the 10-class
+    confusion matrix with per-class recall beside them."""
     assert snap_compare(watch("digits"), terminal_size=size)
 
 
@@ -71,40 +83,34 @@ def test_training_device_panel(snap_compare, name, size):
     assert snap_compare(watch(name), terminal_size=size)
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE])
+@pytest.mark.parametrize("size", [SMALL, MID, LARGE])
 def test_training_gan(snap_compare, size):
-    """A trained gan-ring run: D and G losses, modes covered and high-quality share (0 to 1),
-    both networks' gradients and a square plot of real vs generated samples on the ring with
-    8/8 modes in its title; no confusion matrix box (large: gradients under the charts, the
-    samples on the right half)."""
+    """gan (gan-ring). Lesson element: the samples against the ring's 8 modes, 8/8 modes and
+    the high-quality share in the title; D and G losses and the mode shares (0 to 1) keyed
+    under their charts; the gradient verdict in two lines at 80x24, every layer from 120
+    columns (under the charts, the samples on the right half)."""
     assert snap_compare(watch("gan"), terminal_size=size)
 
 
-def test_training_gan_task_only(snap_compare):
-    """At 80x24 without a confusion matrix, v gives the samples the whole side column."""
-    assert snap_compare(watch("gan"), terminal_size=SMALL, press=["v"])
+@pytest.mark.parametrize("size", [SMALL, MID, LARGE])
+def test_training_word2vec(snap_compare, size):
+    """word2vec. Lesson element: the probe words' nearest neighbours, green when they share
+    the probe's category, precision@5 in the title; from 120 columns the 2-D PCA map under
+    it, each category its colour and shape. No confusion matrix box."""
+    assert snap_compare(watch("word2vec"), terminal_size=size)
 
 
-def test_training_word2vec(snap_compare):
-    """Nearest neighbours of the probe words (green: same category) over the 2-D PCA map of
-    the category words; gradients under the charts, no confusion matrix box."""
-    assert snap_compare(watch("word2vec"), terminal_size=LARGE)
+def test_training_word2vec_pydoc(snap_compare):
+    """word2vec-pydoc at 80x24: neighbours of Python words in real English; a corpus without
+    categories, so no empty precision chart: the loss takes the column."""
+    assert snap_compare(watch("pydoc"), terminal_size=SMALL)
 
 
-def test_training_word2vec_small(snap_compare):
-    """At 80x24 the neighbour table alone, under the gradient panel."""
-    assert snap_compare(watch("word2vec"), terminal_size=SMALL)
-
-
-def test_training_rnn(snap_compare):
-    """Example sentences (wrapped) with the true label, the LSTM's prediction as words,
-    P(positive) and a ✓ / ✗ mark."""
-    assert snap_compare(watch("rnn"), terminal_size=LARGE)
-
-
-def test_training_rnn_sentences_small(snap_compare):
-    """At 80x24, v swaps the confusion matrix for the sentences, cut with an ellipsis."""
-    assert snap_compare(watch("rnn"), terminal_size=SMALL, press=["v"])
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_rnn(snap_compare, size):
+    """rnn (lstm-sentiment). Lesson element: example sentences shown whole (wrapped, fewer
+    rather than cut) with the LSTM's prediction, P(positive) and a ✓ / ✗ mark."""
+    assert snap_compare(watch("rnn"), terminal_size=size)
 
 
 def test_training_diverged(snap_compare):
@@ -123,11 +129,37 @@ def test_small_terminal_notice(snap_compare):
     assert snap_compare(TuidlApp(), terminal_size=(60, 20))
 
 
+def test_lesson_vanishing_small(snap_compare):
+    """vanishing-sigmoid at 80x24. Lesson element: all 11 layer bars with their values, the
+    first seven flagged ▼ and shrinking toward the input, under the VANISHING verdict."""
+    assert snap_compare(watch("vanishing"), terminal_size=SMALL)
+
+
+def test_lesson_deep_relu_small(snap_compare):
+    """deep-relu at 80x24. Lesson element: all 11 layer bars of the same depth with ReLU
+    and He init, every one healthy and of a like size, under the HEALTHY verdict."""
+    assert snap_compare(watch("deep-relu"), terminal_size=SMALL)
+
+
+def test_lesson_exploding_small(snap_compare):
+    """exploding at 80x24. Lesson element: DIVERGED with how far the gradients exploded
+    before the NaN, the remedy, and all 9 layers' bars (their last finite readings) ✗."""
+    assert snap_compare(watch("exploding"), terminal_size=SMALL)
+
+
+def test_lesson_long_memory_rnn_small(snap_compare):
+    """long-memory-rnn at 80x24. Lesson element: the through-time headline, ▼ FADES
+    THROUGH TIME with step 1's share of step 60's gradient, and the gradient drawn from step
+    60 back to step 1 as a falling line, above the layers' verdict and bars."""
+    assert snap_compare(watch("memory"), terminal_size=SMALL)
+
+
 @pytest.mark.parametrize("name", ["vanishing", "exploding", "clipped", "memory"])
 def test_gradient_diagnosis(snap_compare, name):
-    """The gradient panel in each verdict: vanishing (ten sigmoid layers), exploding then
-    diverged (the NaN run), exploding but clipped (still finite), and a vanilla RNN whose
-    gradient fades through time (the time profile). Healthy is the xor-mlp screen above."""
+    """The gradient panel in each verdict at 160x48, in full: vanishing (ten sigmoid
+    layers), exploding then diverged (the NaN run), exploding but clipped (still finite),
+    and a vanilla RNN whose gradient fades through time; each layer's grey history strip and
+    the keys of both scales. Healthy is the xor-mlp screen above."""
     assert snap_compare(watch(name), terminal_size=LARGE)
 
 

@@ -8,6 +8,9 @@ the family's defaults:
     [params]
     dataset = "xor"
 
+A preset may name the panel that carries its lesson (`lesson = "grad"` for the deep networks
+whose gradients are the point); without it, the family's `lesson_panel` holds.
+
 Built-in presets ship inside the package (`tuidl.presets`), so an installed tuidl finds them;
 any other path ending in .toml is read as a user preset.
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.config import ConfigError, _did_you_mean, _show, resolve, show_path
-from tuidl.specs import FAMILY_NAMES, Family, get_family
+from tuidl.specs import FAMILY_NAMES, LESSON_PANELS, Family, get_family
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,15 @@ class Preset:
     about: str
     values: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    lesson: str = ""  # the panel that carries this preset's lesson ("": the family's)
 
     @property
     def spec(self) -> Family:
         return get_family(self.family)
+
+    @property
+    def lesson_panel(self) -> str:
+        return self.lesson or self.spec.lesson_panel
 
     def resolve(self, overrides: list[str] | dict[str, str] = ()) -> dict[str, Any]:
         return resolve(list(self.spec.params), self.values, overrides)
@@ -96,18 +104,23 @@ def _parse(text: str, name: str, path: str | None) -> Preset:
         raise ConfigError(f"{where}: invalid TOML: {e}") from None
     except ValueError:  # an integer of more than 4300 digits
         raise ConfigError(f"{where}: invalid TOML: a number is too long to read") from None
-    unknown = set(data) - {"family", "about", "name", "params"}
+    unknown = set(data) - {"family", "about", "name", "lesson", "params"}
     if unknown:
         raise ConfigError(f"{where}: unknown key {_show(sorted(unknown)[0])} "
-                          "(expected family, about, name and a [params] table)")
+                          "(expected family, about, name, lesson and a [params] table)")
     if "family" not in data:
         raise ConfigError(f"{where}: missing 'family'; add a line like family = \"mlp\" "
                           f"(families: {', '.join(FAMILY_NAMES)})")
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: [params] must be a table")
+    lesson = data.get("lesson", "")
+    if lesson and lesson not in LESSON_PANELS:
+        raise ConfigError(f"{where}: lesson must be one of {', '.join(LESSON_PANELS)}, not "
+                          f"{_show(lesson)}")
     preset = Preset(name=str(data.get("name", name)), family=str(data["family"]),
-                    about=str(data.get("about", "")), values=params, path=path)
+                    about=str(data.get("about", "")), values=params, path=path,
+                    lesson=str(lesson))
     try:
         preset.resolve()
     except ConfigError as e:
@@ -118,5 +131,7 @@ def _parse(text: str, name: str, path: str | None) -> Preset:
 def dump_config(preset: Preset, config: dict[str, Any]) -> str:
     """The resolved config as a preset file that `tuidl run` accepts again."""
     import tomli_w
-    return tomli_w.dumps({"name": preset.name, "family": preset.family, "about": preset.about,
-                          "params": config})
+    head = {"name": preset.name, "family": preset.family, "about": preset.about}
+    if preset.lesson:
+        head["lesson"] = preset.lesson
+    return tomli_w.dumps({**head, "params": config})

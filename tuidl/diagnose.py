@@ -105,9 +105,10 @@ class Diagnoser:
                 if states[i] == "healthy" and dead[g] and alive_elsewhere[g]:
                     states[i] = "vanishing"
         verdict = max(states, key=ORDER.index) if states else "healthy"
-        diagnosis = Diagnosis(verdict, list(layers), states,
-                              self._explain(verdict, layers, states, norms, self.grad_clip),
-                              self.remedy(verdict))
+        explanation = self._explain(verdict, layers, states, norms, self.grad_clip)
+        if verdict == "diverged":
+            explanation += self._grew(layers)
+        diagnosis = Diagnosis(verdict, list(layers), states, explanation, self.remedy(verdict))
         self.last = diagnosis
         return diagnosis
 
@@ -142,6 +143,15 @@ class Diagnoser:
         elif len(low) == SUSTAIN and not any(low):
             self.vanishing.discard(name)
         return "vanishing" if name in self.vanishing else "healthy"
+
+    def _grew(self, layers: list[str]) -> str:
+        """A diverged run's largest finite reading, when it was an explosion: the growth
+        before the NaN is the lesson of an exploding network."""
+        peak, where = max(((v, name) for name in layers for v in self.history.get(name, ())
+                           if math.isfinite(v)), default=(0.0, ""))
+        if peak < EXPLODE:
+            return ""
+        return f", after exploding to {peak:.1e} at {where}"
 
     @staticmethod
     def _explain(verdict: str, layers: list[str], states: list[str], norms: list[float],

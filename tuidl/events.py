@@ -37,6 +37,7 @@ class RunStart(Event):
     steps_per_epoch: int = 0
     total_steps: int = 0
     run_dir: str | None = None
+    lesson: str = ""  # the panel that carries the preset's lesson ("": its family's)
 
 
 @dataclass

@@ -167,7 +167,8 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
                 dead.add(i)
                 raise
 
-    engine = Engine(task, prep.config, emit, preset=prep.preset.name, run_dir=str(run.path),
+    engine = Engine(task, prep.config, emit, preset=prep.preset.name,
+                    lesson=prep.preset.lesson, run_dir=str(run.path),
                     control=control, world=world,
                     checkpoint_path=str(run.checkpoint) if world.main else None,
                     resume_from=str(run.checkpoint) if resuming else None,

@@ -43,7 +43,8 @@ ACTIVATIONS_EVERY = 5  # evals between activation-health readings
 
 class Engine(Steering):
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
-                 *, preset: str = "", run_dir: str | None = None, control: Control | None = None,
+                 *, preset: str = "", lesson: str = "", run_dir: str | None = None,
+                 control: Control | None = None,
                  checkpoint_path: str | None = None, resume_from: str | None = None,
                  world: World = SINGLE, max_steps: int | None = None, trust: bool = False,
                  on_resume: Callable[[int], None] | None = None):
@@ -59,7 +60,7 @@ class Engine(Steering):
         self.task, self.config, self.emit = task, config, emit
         self.spec = task.spec
         self.world = world
-        self.preset, self.run_dir = preset, run_dir
+        self.preset, self.lesson, self.run_dir = preset, lesson, run_dir
         self.control = control or Control()
         self.checkpoint_path, self.resume_from = checkpoint_path, resume_from
         self.trust = trust
@@ -141,7 +142,8 @@ class Engine(Steering):
                    device=str(self.task.device), layers=layers,
                    total_params=sum(layer["params"] for layer in layers),
                    steps_per_epoch=self.task.steps_per_epoch,
-                   total_steps=self.task.steps_per_epoch * self.epochs, run_dir=self.run_dir)
+                   total_steps=self.task.steps_per_epoch * self.epochs, run_dir=self.run_dir,
+                   lesson=self.lesson)
 
     # -- loop -----------------------------------------------------------------------------
     def run(self) -> Summary:

@@ -23,7 +23,7 @@ from tuidl.models.cnn import build_cnn
 from tuidl.models.layers import ScalePixels
 from tuidl.tasks.classify import ClassifierTask
 
-N_EXAMPLES = 8
+N_EXAMPLES = 16
 VIEW_SIZE = 14  # images are shown at most this many pixels on a side
 
 

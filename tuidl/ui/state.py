@@ -16,7 +16,7 @@ from typing import Any
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
                           GradStats, RunStart, Scalars, Status, Summary, System, TaskView,
                           TimeGrads)
-from tuidl.specs import Family, spec_of
+from tuidl.specs import LESSON_PANELS, Family, spec_of
 from tuidl.text import visible
 
 MAX_POINTS = 2000
@@ -25,7 +25,7 @@ SYSTEM_HISTORY = 60  # device readings kept for the sparklines
 
 
 # the fields of each event that carry text from users or data
-TEXT_FIELDS = {RunStart: ("preset", "device", "config", "layers", "run_dir"),
+TEXT_FIELDS = {RunStart: ("preset", "device", "config", "layers", "run_dir", "lesson"),
                Status: ("message",), Summary: ("preset", "message", "run_dir", "device"),
                Confusion: ("labels",), TaskView: ("kind", "data"), GradStats: ("layers",),
                DiagnosisEvent: ("layers", "explanation", "remedy"), System: ("gpus",)}
@@ -71,6 +71,7 @@ class RunState:
     total_steps: int = 0
     steps_per_epoch: int = 0
     run_dir: str | None = None
+    preset_lesson: str = ""  # the lesson panel its preset names ("": the family's)
     status: str = "waiting"
     message: str = ""
     step: int = 0
@@ -103,6 +104,7 @@ class RunState:
         if isinstance(event, RunStart):
             self.preset, self.family, self.config = event.preset, event.family, event.config
             self.device, self.run_dir = event.device, event.run_dir
+            self.preset_lesson = event.lesson if event.lesson in LESSON_PANELS else ""
             self.layers = [layer["name"] for layer in event.layers]
             self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
             if self.started is None:
@@ -174,6 +176,11 @@ class RunState:
     def spec(self) -> Family:
         """What the run's family declares (tuidl.specs): its curves, metrics, lr keys."""
         return spec_of(self.family)
+
+    @property
+    def lesson(self) -> str:
+        """The panel that carries the run's lesson: its preset's, else its family's."""
+        return self.preset_lesson or self.spec.lesson_panel
 
     @property
     def has_confusion(self) -> bool:

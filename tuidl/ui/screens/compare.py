@@ -14,15 +14,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual_plotext import PlotextPlot
 
 from tuidl.text import plain
 from tuidl.ui.bridge import FileFollower
 from tuidl.ui.state import RunState
-from tuidl.ui.widgets.charts import log10s, log_ticks
+from tuidl.ui.widgets.charts import KeyedPlot, log10s, log_ticks, step_ticks
 from tuidl.ui.widgets.colors import HEALTH
 
 REFRESH_HZ = 10
+# one plotext colour per run, in order (the key under the chart names them)
+RUN_COLOURS = ("blue+", "green+", "red+", "cyan+", "orange+", "magenta+", "yellow", "white")
 
 
 def label_of(run_dir: Path) -> str:
@@ -42,7 +43,7 @@ def expand(run_dirs: list[str | Path]) -> list[Path]:
     return out
 
 
-class OverlayChart(PlotextPlot):
+class OverlayChart(KeyedPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.log_scale = False
@@ -52,15 +53,18 @@ class OverlayChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title("training loss" + (" (log)" if self.log_scale else ""))
-        raw = []
-        for label, state in runs:
+        raw, lines = [], []
+        for i, (label, state) in enumerate(runs):
             key = state.loss_key  # the family's headline loss
             if key:
                 s = state.step_series[key]
                 raw += s.y
-                plt.plot(s.x, log10s(s.y) if self.log_scale else s.y, label=label,
-                         marker="braille")
-        plt.xlabel("step")
+                colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+                plt.plot(s.x, log10s(s.y) if self.log_scale else s.y, marker="braille",
+                         color=colour)
+                lines.append((label, s.x, s.y, colour))
+        self.keyed = lines
+        step_ticks(plt, max((x for line in lines for x in line[1][-1:]), default=0))
         if self.log_scale:
             log_ticks(plt, raw)
         self.refresh()

@@ -20,7 +20,7 @@ KEYS = [
     ("training", "e", "edit hyperparameters (back to the form)"),
     ("training", "[ / ]", "halve / double the learning rate, live"),
     ("training", "l", "toggle log scale of the loss chart"),
-    ("training", "v", "switch confusion matrix / task view"),
+    ("training", "v", "each side panel alone, in turn (below 120 columns)"),
     ("training", "ctrl+s", "save a screenshot (SVG)"),
     ("training", "c", "compare this session's runs (loss curves overlaid)"),
     ("training", "x", "export weights, CSV tables, vectors / samples into the run directory"),

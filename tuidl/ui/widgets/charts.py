@@ -5,11 +5,17 @@ Which curves a run gets is what its family declares (tuidl.specs: `losses`, `val
 `metric_chart`): classifiers plot train and val loss and val and train accuracy, the gan the
 discriminator's and the generator's losses and the shares of modes covered and of
 high-quality samples, word2vec its loss and precision@5.
+
+Legends sit outside the data: plotext would draw them over the start of the curves, where a
+loss falls fastest, so the curves go in unlabelled and the row of the x label becomes the key
+(each series in its colour, then the x unit).
 """
 from __future__ import annotations
 
 import math
 
+import plotext
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from tuidl.specs import Curve
@@ -48,8 +54,12 @@ def metric_curves(state: RunState) -> tuple[str, list[Line], tuple[float, float]
 
 def step_axis(plt, state: RunState, lines: list[Line]) -> None:
     """The x axis both charts share: steps from 0 to the run's last, whole-number ticks."""
-    hi = max([state.step, *(x for line in lines for x in line[1][-1:])], default=0)
-    hi = max(1, int(math.ceil(hi)))
+    step_ticks(plt, max([state.step, *(x for line in lines for x in line[1][-1:])], default=0))
+
+
+def step_ticks(plt, last: float) -> None:
+    """An x axis of steps from 0 to `last`, whole-number ticks."""
+    hi = max(1, int(math.ceil(last)))
     plt.xlim(0, hi)
     ticks = int_ticks(hi)
     plt.xticks(ticks, [str(t) for t in ticks])
@@ -95,7 +105,39 @@ def log_ticks(plt, ys: list[float]) -> None:
     plt.yticks(ticks, [f"1e{t:+d}" for t in ticks])
 
 
-class LossChart(ShowsState, PlotextPlot):
+def key_line(lines: list[Line], width: int, xlabel: str = "step") -> Text:
+    """`━━ train  ━━ val   x: step`, each series in the colour plotext draws it in."""
+    out = Text()
+    for label, _, _, colour in lines:
+        out.append_text(Text.from_ansi(plotext.colorize("━━", colour or "default")))
+        out.append(f" {label}  ")
+    if out.cell_len + len(xlabel) + 3 <= width:  # the x unit, where it fits
+        out.append(f"x: {xlabel}", style="dim")
+    out.rstrip()
+    out.truncate(width, overflow="ellipsis")
+    return Text(" " * max(0, (width - out.cell_len) // 2)) + out
+
+
+class KeyedPlot(PlotextPlot):
+    """A plot whose x-label row carries the key of its curves."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.keyed: list[Line] = []
+
+    def render(self):
+        text = super().render()
+        if not self.keyed:
+            return text
+        rows = text.split("\n", allow_blank=True)
+        for i in range(len(rows) - 1, -1, -1):
+            if rows[i].plain.strip() == "step":
+                rows[i] = key_line(self.keyed, self.size.width or 40)
+                break
+        return Text("\n").join(rows)
+
+
+class LossChart(ShowsState, KeyedPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.log_scale = False
@@ -112,7 +154,8 @@ class LossChart(ShowsState, PlotextPlot):
         lines = loss_curves(state)
         for label, x, y, colour in lines:
             extra = {"color": colour} if colour else {}
-            plt.plot(x, self._y(y), label=label, marker="braille", **extra)
+            plt.plot(x, self._y(y), marker="braille", **extra)
+        self.keyed = lines
         step_axis(plt, state, lines)
         if self.log_scale:
             log_ticks(plt, [y for line in lines for y in line[2]])
@@ -137,7 +180,7 @@ class LossChart(ShowsState, PlotextPlot):
         self.update_state(state, force=True)
 
 
-class MetricChart(ShowsState, PlotextPlot):
+class MetricChart(ShowsState, KeyedPlot):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.version = -1
@@ -150,10 +193,14 @@ class MetricChart(ShowsState, PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         title, curves, ylim = metric_curves(state)
+        # a finished run with no metric to show (a corpus without categories, a run that
+        # diverged before its first evaluation) gives the loss chart the room
+        self.display = bool(curves) or not state.finished
         plt.title(title)
         for label, x, y, colour in curves:
             extra = {"color": colour} if colour else {}
-            plt.plot(x, y, marker="braille", label=label, **extra)
+            plt.plot(x, y, marker="braille", **extra)
+        self.keyed = curves
         if ylim:
             pad = (ylim[1] - ylim[0]) * 0.04  # so a curve at either end stays in the frame
             plt.ylim(ylim[0] - pad, ylim[1] + pad)

@@ -1,15 +1,35 @@
-"""Colour scales shared by the heatmap-like widgets."""
+"""Colours: the health of a gradient from the app's theme, and the scales shared by the
+heatmap-like widgets."""
 from __future__ import annotations
 
 import math
 
+# without a theme (a widget rendered on its own)
 HEALTH = {"vanishing": "#5f87ff", "healthy": "#5fd75f", "exploding": "#ff5f5f",
-          "diverged": "#d700d7", "unknown": "#808080"}
+          "diverged": "#d700d7", "weak": "#ffd75f", "unknown": "#808080"}
+# the theme colour that carries each health state (a theme switch restyles bars and badges);
+# vanishing is the theme's primary (blue in most), never its error or success colour
+THEMED = {"vanishing": "primary", "healthy": "success", "exploding": "error",
+          "diverged": "error", "weak": "warning"}
 
 # blue → white → red, for probabilities (0 → class 0, 1 → class 1)
 _DIVERGING = [(0.0, (49, 54, 149)), (0.5, (240, 240, 240)), (1.0, (165, 0, 38))]
 # dark → bright, for counts and magnitudes
 _SEQUENTIAL = [(0.0, (20, 20, 40)), (0.5, (180, 60, 100)), (1.0, (255, 230, 120))]
+# dark grey → white: a magnitude that must not read as a health colour (the gradient history)
+_GREYS = [(0.0, (48, 48, 48)), (1.0, (238, 238, 238))]
+
+
+def health_colours(widget) -> dict[str, str]:
+    """Health state -> colour, from the theme of the widget's app (HEALTH without one)."""
+    try:
+        theme = widget.app.current_theme
+    except Exception:  # noqa: BLE001 - no app: a widget rendered on its own
+        return dict(HEALTH)
+    out = dict(HEALTH)
+    for state, name in THEMED.items():
+        out[state] = getattr(theme, name, None) or HEALTH[state]
+    return out
 
 
 def _interp(stops, t: float) -> str:
@@ -30,6 +50,10 @@ def diverging(t: float) -> str:
 
 def sequential(t: float) -> str:
     return _interp(_SEQUENTIAL, t)
+
+
+def greys(t: float) -> str:
+    return _interp(_GREYS, t)
 
 
 CLASS_COLORS = ["#5f87ff", "#ff5f5f", "#5fd75f", "#ffd75f", "#d787ff", "#5fd7d7", "#ff875f",

@@ -1,30 +1,42 @@
-"""Gradient panel: one log-scale bar per layer (input → output), coloured by health, and a
-layer × time strip of the recent readings so decay across layers and over training shows.
+"""Gradient panel: one log-scale bar per layer (input → output) with its value and a badge,
+coloured by health, and a grey history strip of the recent readings, so decay across layers
+and over training shows.
 
-Narrow, each layer takes two lines (bar, then its strip under it); from `ONE_LINE_WIDTH`
-columns the strip sits right of the bar and the layers' strips form one heatmap.
+It draws at one of five levels of detail, and the screen picks the richest that fits the
+room it has (`height_for`): **full** (the verdict, its explanation and remedy; each layer's
+history strip, right of its bar from `ONE_LINE_WIDTH` columns, under it below; the scales'
+key; activation health), **text** (the same, with strips only beside the bars), **compact**
+(the verdict on one line, one line per layer, the key),
+**minimal** (the verdict and the layers) and, where the panel is not the lesson and has
+little room, **headline** (the verdict and one line for the range of the layers' norms).
 
 Health comes from the run's diagnosis (tuidl.diagnose, the `diagnosis` events): flagged layers
-carry a badge, and below the bars the verdict, its explanation and the remedy. Then, where the
-run measures them, a row of activation health (dead ReLUs, saturated sigmoid/tanh) and, for
-recurrent models, the gradient reaching the state at each time step (backpropagation through
-time) as a log-scale sparkline. Before the first diagnosis, fixed thresholds colour the bars."""
+carry a badge (▼ ▲ ✗, a cue without colour too); before the first diagnosis, fixed thresholds
+colour the bars. A layer whose latest reading is not finite keeps the bar of its last finite
+one, so the growth before a NaN stays in sight. Recurrent models first get the through-time
+headline: how much of the last step's gradient reaches the first step, with the gradient
+drawn from the last step back to the first, the way backpropagation carries it."""
 from __future__ import annotations
 
 import math
 
+from rich.console import Console
 from rich.text import Text
 
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import StateView
-from tuidl.ui.widgets.colors import HEALTH, sequential
+from tuidl.ui.widgets.colors import greys, health_colours
 
 LOG_MIN, LOG_MAX = -8.0, 2.0  # bar axis: 1e-8 … 1e2
 VANISHING, EXPLODING = 1e-5, 1e2
 ONE_LINE_WIDTH = 70
-BADGE = {"vanishing": "▼ vanishing", "exploding": "▲ exploding", "diverged": "✗ diverged"}
+DETAILS = ("full", "text", "compact", "minimal", "headline")  # richest first
+BADGE = {"vanishing": "▼", "exploding": "▲", "diverged": "✗"}
 SPARK = "▁▂▃▄▅▆▇█"
-FADES = 1e-6  # this reading: the first step gets under a millionth of the last step's gradient
+# through time: the first step gets under a millionth of the last step's gradient (fades),
+# or under a hundredth (weakens); more reaches it
+FADES, WEAKENS = 1e-6, 1e-2
+VALUE_W = 11  # " 7.1e-10 ▼"
 
 
 def health(norm: float) -> str:
@@ -46,121 +58,223 @@ def _frac(norm: float) -> float:
 class GradPanel(StateView):
     DEFAULT_CSS = "GradPanel { height: auto; }"
 
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.detail = "full"
+        self._cache: tuple[tuple, list[Text]] | None = None
+
+    def set_detail(self, detail: str) -> None:
+        if detail != self.detail:
+            self.detail = detail
+            self.refresh(layout=True)
+
+    def height_for(self, width: int, detail: str | None = None) -> int:
+        """The lines the panel needs at `width` columns and that level of detail."""
+        return len(self.lines(width, detail))
+
     def get_content_height(self, container, viewport, width: int) -> int:
-        s = self.state
-        n = len(s.layers) if s else 0
-        extra = sum(len(part.split("\n")) for part in (self._verdict(s, width),
-                                                        self._footer(s, width)) if part) \
-            if s and s.grad_norms else 0
-        return max(2, (n if width >= ONE_LINE_WIDTH else 2 * n) + 2 + extra)
+        return max(1, len(self.lines(width)))
 
     def render(self) -> Text:
-        s = self.state
+        return Text("\n").join(self.lines(self.size.width or 40))
+
+    def lines(self, width: int, detail: str | None = None) -> list[Text]:
+        """The panel's content as lines of at most `width` cells (worked out once per state,
+        width and detail: layout and render both ask)."""
+        s, detail = self.state, detail or self.detail
         if s is None or not s.grad_norms:
-            return Text("no gradient readings yet", style="dim")
-        width = self.size.width or 40
-        name_w = min(12, max(len(n) for n in s.layers))
-        one_line = width >= ONE_LINE_WIDTH
-        if one_line:
-            bar_w = (width - name_w - 15) // 2
-            strip_w = width - name_w - bar_w - 15
+            return [Text("no gradient readings yet", style="dim")]
+        colours = health_colours(self)
+        key = (id(s), s.version, width, detail, colours["healthy"], colours["vanishing"])
+        if self._cache and self._cache[0] == key:
+            return self._cache[1]
+        out = []
+        if s.time_grads:
+            out += through_time(s.time_grads, width, detail, colours)
+        out += _verdict(s, width, detail, colours)
+        if detail == "headline":
+            out.append(_summary(s, width, colours))
         else:
-            bar_w = strip_w = max(6, width - name_w - 14)
-        out = Text()
-        verdict = self._verdict(s, width)
-        if verdict:  # first: the panel may scroll, the verdict must not scroll away
-            out.append_text(Text.from_markup(verdict))
-            out.append("\n")
-        for i, (name, norm) in enumerate(zip(s.layers, s.grad_norms)):
-            h = s.layer_state(i) or health(norm)
-            filled = int(round(_frac(norm) * bar_w))
-            out.append(f"{name[:name_w]:>{name_w}} ", style="bold")
-            out.append("█" * filled, style=HEALTH[h])
-            out.append("·" * (bar_w - filled), style="grey35")
-            out.append(f" {norm:8.1e}", style=f"bold {HEALTH[h]}" if h in BADGE else "")
-            out.append(f" {BADGE[h][0]}" if h in BADGE else "  ", style=f"bold {HEALTH[h]}")
-            out.append("   " if one_line else "\n" + " " * (name_w + 1))
-            hist = [row[i] for row in s.grad_history[-strip_w:] if i < len(row)]
-            for v in hist:
-                out.append("█" if one_line else "▀", style=sequential(_frac(v)))
-            out.append("\n")
-        out.append(" " * (name_w + 1) + f"1e{LOG_MIN:.0f}".ljust(bar_w - 3) + f"1e{LOG_MAX:.0f}",
-                   style="dim")
-        if one_line:
-            out.append(" " * 12 + "readings, older → newer", style="dim")
-        out.append("\n")
-        for h in ("vanishing", "healthy", "exploding"):
-            out.append("■ ", style=HEALTH[h])
-            out.append(f"{h}  ", style="dim")
-        footer = self._footer(s, width)
-        if footer:
-            out.append("\n")
-            out.append_text(Text.from_markup(footer))
+            out += _bars(s, width, detail, colours)
+        if detail in ("full", "text", "compact"):
+            out += _key(s, width, detail, colours)
+        if detail in ("full", "text"):
+            out += _activations(s, width)
+        self._cache = (key, out)
         return out
 
-    @staticmethod
-    def _verdict(s: RunState, width: int) -> str:
-        """The diagnosis: verdict, explanation and remedy (markup)."""
-        d = s.diagnosis
-        if d is None:
-            return ""
-        colour = HEALTH.get(d.verdict, "white")
-        lines = [f"[bold {colour}]{d.verdict.upper()}[/] {_esc(d.explanation)}"]
-        if d.remedy:
-            lines.append(f"[dim]remedy:[/] {_esc(d.remedy)}")
-        return "\n".join(_wrap(line, width) for line in lines)
 
-    @staticmethod
-    def _footer(s: RunState, width: int) -> str:
-        """Activation health and the time profile (markup)."""
-        lines = []
-        a = s.activations
-        if a is not None and a.layers:
-            parts = []
-            for name, kind, sat, dead in zip(a.layers, a.kinds, a.saturated, a.dead):
-                value = dead if kind == "relu" else sat
-                if value is not None:
-                    style = "bold #ff5f5f" if value >= 0.5 else ("#ffd75f" if value >= 0.1
-                                                                 else "dim")
-                    parts.append(f"{name} [{style}]{value:.0%}[/]")
-            kinds = sorted(set(a.kinds))
-            what = " / ".join({"relu": "dead", "sigmoid": "saturated", "tanh": "saturated"}[k]
-                               for k in kinds)
-            lines.append(f"[dim]activations ({_esc(what)}):[/] " + "  ".join(parts))
-        if s.time_grads:
-            lines.append(_time_profile(s.time_grads, width))
-        return "\n".join(_wrap(line, width) for line in lines)
+def _wrap(text: Text, width: int, one_line: bool) -> list[Text]:
+    if one_line:
+        text.truncate(width, overflow="ellipsis")
+        return [text]
+    return list(text.wrap(Console(width=400), max(20, width)))
 
 
-def _esc(text: str) -> str:
-    return text.replace("[", "\\[")
+def _verdict(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[Text]:
+    """The diagnosis: the verdict and its explanation, then (full) the remedy."""
+    d = s.diagnosis
+    if d is None:
+        return []
+    colour = colours.get(d.verdict, "white")
+    line = Text()
+    if s.time_grads:
+        line.append("layers ", style="dim")
+    line.append(d.verdict.upper(), style=f"bold {colour}")
+    line.append(f" {d.explanation}")
+    out = _wrap(line, width, detail not in ("full", "text"))
+    if d.remedy and detail in ("full", "text"):
+        out += _wrap(Text.assemble(("remedy: ", "dim"), d.remedy), width, False)
+    return out
 
 
-def _wrap(markup: str, width: int) -> str:
-    """Wrap a markup line to `width` columns (rich keeps the styles)."""
-    text = Text.from_markup(markup)
-    return "\n".join(line.markup for line in text.wrap(_console(), max(20, width)))
+def _summary(s: RunState, width: int, colours: dict[str, str]) -> Text:
+    """One line for all the layers: how many, their norms' range, the flagged ones."""
+    finite = [v for v in s.grad_norms if math.isfinite(v)]
+    line = Text.assemble((f"{len(s.layers)} layers", "bold"))
+    if finite:
+        line.append(f" {min(finite):.0e}…{max(finite):.0e}")
+    flagged = [s.layers[i] for i in range(len(s.layers)) if s.layer_state(i) not in
+               (None, "healthy")]
+    if flagged:
+        line.append(f"  {len(flagged)} flagged", style=f"bold {colours['exploding']}")
+    line.append("  v: each layer", style="dim")
+    line.truncate(width, overflow="ellipsis")
+    return line
 
 
-def _console():
-    from rich.console import Console
-    return Console(width=400)
+def _bars(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[Text]:
+    """One line per layer (name, bar, value, badge), with its history strip right of it
+    (wide) or under it (narrow, full detail only)."""
+    name_w = min(12, max(len(n) for n in s.layers))
+    beside = width >= ONE_LINE_WIDTH and detail in ("full", "text", "compact")
+    below = detail == "full" and not beside
+    if beside:
+        bar_w = (width - name_w - 1 - VALUE_W - 3) // 2
+        strip_w = width - name_w - 1 - VALUE_W - 3 - bar_w
+    else:
+        bar_w = strip_w = max(4, width - name_w - 1 - VALUE_W)
+    out = []
+    for i, (name, norm) in enumerate(zip(s.layers, s.grad_norms)):
+        h = s.layer_state(i) or health(norm)
+        hist = [row[i] for row in s.grad_history if i < len(row)]
+        shown = norm if math.isfinite(norm) else next(
+            (v for v in reversed(hist) if math.isfinite(v)), norm)
+        filled = int(round(_frac(shown) * bar_w))
+        line = Text.assemble((f"{name[:name_w]:>{name_w}} ", "bold"))
+        faded = "" if math.isfinite(norm) else "dim "  # the last finite reading's bar
+        line.append("█" * filled, style=f"{faded}{colours[h]}")
+        line.append("·" * (bar_w - filled), style="grey35")
+        line.append(f" {norm:8.1e}", style=f"bold {colours[h]}" if h in BADGE else "")
+        line.append(f" {BADGE[h]}" if h in BADGE else "  ", style=f"bold {colours[h]}")
+        strip = _strip(hist[-strip_w:], colours) if beside or below else None
+        if beside:
+            line.append("   ")
+            line.append_text(strip)
+        out.append(line)
+        if below:
+            out.append(Text(" " * (name_w + 1)) + strip)
+    return out
 
 
-def _time_profile(norms: list[float], width: int) -> str:
-    """dL/dh_t from the first time step to the last, as a log-scale sparkline."""
+def _strip(hist: list[float], colours: dict[str, str]) -> Text:
+    """A layer's readings, older → newer: grey by size (dark 1e-8 … white 1e2), a non-finite
+    reading a ✗."""
+    out = Text()
+    for v in hist:
+        if math.isfinite(v):
+            out.append("█", style=greys(_frac(v)))
+        else:
+            out.append("✗", style=f"bold {colours['diverged']}")
+    return out
+
+
+def _key(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[Text]:
+    """What the colours and the strip's greys mean."""
+    out = []
+    strips = width >= ONE_LINE_WIDTH or detail == "full"
+    if detail == "full":
+        name_w = min(12, max(len(n) for n in s.layers))
+        bar_w = ((width - name_w - 1 - VALUE_W - 3) // 2 if width >= ONE_LINE_WIDTH
+                 else max(4, width - name_w - 1 - VALUE_W))
+        scale = Text(" " * (name_w + 1) + f"1e{LOG_MIN:.0f}".ljust(bar_w - 3) +
+                     f"1e{LOG_MAX:.0f}", style="dim")
+        out.append(scale)
+    key = Text()
+    for h in ("vanishing", "healthy", "exploding"):
+        key.append(f"{BADGE.get(h, '■')} ", style=f"bold {colours[h]}")
+        key.append(f"{h}  ", style="dim")
+    if strips:
+        legend = Text()
+        for t in (0.0, 0.33, 0.66, 1.0):
+            legend.append("█", style=greys(t))
+        legend.append(" history 1e-8…1e2, old→new", style="dim")
+        if key.cell_len + legend.cell_len <= width:
+            key.append_text(legend)
+        else:
+            out.append(key)
+            key = legend
+    key.truncate(width, overflow="ellipsis")
+    out.append(key)
+    return out
+
+
+def _activations(s: RunState, width: int) -> list[Text]:
+    """Activation health: the share of dead ReLUs or saturated sigmoid/tanh units per layer."""
+    a = s.activations
+    if a is None or not a.layers:
+        return []
+    kinds = sorted(set(a.kinds))
+    what = " / ".join({"relu": "dead", "sigmoid": "saturated", "tanh": "saturated"}.get(k, k)
+                      for k in kinds)
+    line = Text.assemble((f"activations ({what}): ", "dim"))
+    for name, kind, sat, dead in zip(a.layers, a.kinds, a.saturated, a.dead):
+        value = dead if kind == "relu" else sat
+        if value is not None:
+            style = "bold #ff5f5f" if value >= 0.5 else ("#ffd75f" if value >= 0.1 else "dim")
+            line.append(f"{name} ")
+            line.append(f"{value:.0%}", style=style)
+            line.append("  ")
+    line.rstrip()
+    return _wrap(line, width, False)
+
+
+def through_time(norms: list[float], width: int, detail: str,
+                 colours: dict[str, str]) -> list[Text]:
+    """The recurrent lesson: the share of the last step's gradient dL/dh_t that reaches the
+    first step, as a headline, then (compact and full) the gradient from the last step back
+    to the first on a log scale, so a vanishing gradient reads as a fading line."""
     finite = [v for v in norms if math.isfinite(v) and v > 0]
     if not finite:
-        return "[dim]through time: no gradient reaches the early steps[/]"
+        head = Text.assemble(("THROUGH TIME", f"bold {colours['vanishing']}"),
+                             " no gradient reaches the early steps")
+        return _wrap(head, width, False)
+    # the last step that gets a gradient (padded sequences: the last word, not the padding)
+    steps = max(i for i, v in enumerate(norms) if math.isfinite(v) and v > 0) + 1
+    norms = norms[:steps]
+    ratio = norms[0] / norms[-1] if math.isfinite(norms[0]) else 0.0
+    if ratio < FADES:
+        colour, word = colours["vanishing"], "▼ FADES THROUGH TIME"
+    elif ratio < WEAKENS:
+        colour, word = colours.get("weak", "#ffd75f"), "WEAKENS THROUGH TIME"
+    else:
+        colour, word = colours["healthy"], "✓ CARRIES THROUGH TIME"
+    head = Text.assemble((word, f"bold {colour}"),
+                         f" step 1 gets {ratio:.0e} of step {steps}'s gradient")
+    out = _wrap(head, width, False)  # the lesson itself: never cut
+    if detail in ("minimal", "headline"):
+        return out
     lo, hi = math.log10(min(finite)), math.log10(max(finite))
-    room = max(8, width - 40)
-    step = max(1, math.ceil(len(norms) / room))
+    left, right = f"step {steps} ", " step 1"
+    room = max(8, width - len(left) - len(right))
+    stride = max(1, math.ceil(steps / room))
     cells = []
-    for v in norms[::step]:
+    for v in list(reversed(norms))[::stride]:
         t = 0.0 if not (math.isfinite(v) and v > 0) or hi == lo else \
             (math.log10(v) - lo) / (hi - lo)
         cells.append(SPARK[min(len(SPARK) - 1, int(t * len(SPARK)))])
-    ratio = norms[0] / norms[-1] if norms[-1] else float("nan")
-    fades = f" [bold {HEALTH['vanishing']}]fades[/]" if ratio < FADES else ""
-    return (f"[dim]through time, step 1 → {len(norms)}:[/] [#5fd7d7]{''.join(cells)}[/] "
-            f"[dim]first/last[/] {ratio:.0e}{fades}")
+    line = Text(left, style="dim")
+    line.append("".join(cells), style=colour)
+    line.append(right, style="dim")
+    line.truncate(width, overflow="ellipsis")
+    return out + [line]

@@ -1,6 +1,8 @@
 """embeddings (word2vec): each probe word, its category and its 5 nearest words (green when
 they share the probe's category, red when not), and, when there is room below, the 2-D PCA
-map of the category words coloured by category with the probe words labelled."""
+map of the category words, each category its colour and shape (shapes tell them apart in
+16 colours and without colour), the probe words labelled, the axes the first two principal
+components."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +17,7 @@ from tuidl.ui.widgets.views.common import cell_of, fit, legend
 
 SAME, OTHER, PLAIN = "#5fd75f", "#d75f5f", "#87afff"
 MIN_MAP_ROWS = 8  # fewer rows left under the table: no map
+SHAPES = "●▲■◆★✚✦✖"  # category i's shape on the map
 KEY = Text.assemble(("■", SAME), (" same category  ", "dim"), ("■", OTHER), (" other", "dim"))
 
 
@@ -70,7 +73,8 @@ def neighbours_table(rows: list[dict], category_of: dict[str, str], colour: dict
     return table
 
 
-def word_map(points: list, colour: dict[str, str], labelled: list[str], w: int, h: int) -> Text:
+def word_map(points: list, colour: dict[str, str], labelled: list[str], w: int, h: int,
+             shape: dict[str, str] | None = None) -> Text:
     """Points in their category colour; labelled words written beside their point where they
     fit without covering another point or label."""
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -79,7 +83,7 @@ def word_map(points: list, colour: dict[str, str], labelled: list[str], w: int, 
     where = {}
     for x, y, word, cat in points:
         col, row = cell_of(x, y, xr, yr, w, h)
-        grid[row][col] = ("●", colour.get(cat, PLAIN))
+        grid[row][col] = ((shape or {}).get(cat, "●"), colour.get(cat, PLAIN))
         where[word] = (row, col, colour.get(cat, PLAIN))
     for word in dict.fromkeys(labelled):
         if word not in where:
@@ -106,6 +110,7 @@ def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
     rows, points = d.get("neighbours", []), d.get("points", [])
     cats = d.get("categories") or list(dict.fromkeys(p[3] for p in points if p[3]))
     colour = {c: CLASS_COLORS[i % len(CLASS_COLORS)] for i, c in enumerate(cats)}
+    shape = {c: SHAPES[i % len(SHAPES)] for i, c in enumerate(cats)}
     category_of = {p[2]: p[3] for p in points}
     has_cats = bool(cats) and any(r.get("category") for r in rows)
     compact = h < len(rows) + 4  # no line to spare for the colour key
@@ -115,7 +120,7 @@ def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
         parts.append(KEY.copy())
     left = h - 1 - (len(rows) + 1) - 1 - 1  # title, table with header, key, a blank line
     if points and left >= MIN_MAP_ROWS and w >= 30:
-        cat_key = legend([("●", c, colour[c]) for c in cats], w) if cats else Text("")
+        cat_key = legend([(shape[c], c, colour[c]) for c in cats], w) if cats else Text("")
         map_rows = left - 1 - cat_key.plain.count("\n") - 1
         if map_rows >= MIN_MAP_ROWS - 2:
             # the probes (one per category) are labelled; without categories every word
@@ -123,7 +128,8 @@ def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
             labelled = [r.get("word", "") for r in rows]
             if not cats:
                 labelled += [p[2] for p in points]
-            parts += [Text(""), Text("2-D PCA map of the " + ("category words" if cats else
-                                                             "frequent words"), style="bold"),
-                      word_map(points, colour, labelled, w, map_rows), cat_key]
+            what = "category words" if cats else "frequent words"
+            parts += [Text(""), fit(Text.assemble((f"2-D PCA map of the {what}", "bold"),
+                                                  ("  PC1 →  PC2 ↑", "dim")), w),
+                      word_map(points, colour, labelled, w, map_rows, shape), cat_key]
     return Group(*parts)

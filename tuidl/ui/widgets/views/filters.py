@@ -1,5 +1,6 @@
-"""filters (cnn): the first layer's kernels and a few validation digits with the prediction
-under each, green when right and red when wrong."""
+"""filters (cnn): the first layer's kernels and validation digits with the prediction under
+each, green when right and red with a ✗ when wrong; the digits fill as many rows as the panel
+has room for."""
 from __future__ import annotations
 
 from typing import Any
@@ -33,17 +34,35 @@ def _name(names: list[str], k: int) -> str:
     return names[k][:6] if 0 <= k < len(names) else str(k)
 
 
+def _grid(cells: list, per_row: int) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    for i in range(0, len(cells), max(1, per_row)):
+        grid.add_row(*cells[i:i + per_row])
+    return grid
+
+
 def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
     d = view.data
-    table = Table.grid(padding=(0, 1))
-    table.add_row(*[mini(f) for f in d.get("filters", [])[:8]])
-    ex = Table.grid(padding=(0, 1))
+    filters = d.get("filters", [])[:8]
+    k = len(filters[0][0]) if filters and filters[0] else 1
+    table = _grid([mini(f) for f in filters], (w + 1) // (k + 1))
+    filter_rows = -(-len(filters) // max(1, (w + 1) // (k + 1))) * (-(-k // 2))
     examples = d.get("examples", [])
     side = len(examples[0]["image"][0]) if examples else 1
-    examples = examples[:max(1, min(8, (w + 1) // (side + 1)))]  # as many as fit the width
-    ex.add_row(*[mini(e["image"]) for e in examples])
+    per_row = max(1, (w + 1) // (side + 1))
+    tall = -(-side // 2) + 1  # an image and its label
+    rows = max(1, (h - 2 - filter_rows) // tall)
+    examples = examples[:per_row * rows]  # as many as fit the panel
     names = d.get("labels") or []
-    ex.add_row(*[Text(_name(names, e["pred"]), style="green" if e["pred"] == e["true"] else "red")
-                 for e in examples])
+    cells = []
+    for e in examples:
+        right = e["pred"] == e["true"]
+        label = Text(_name(names, e["pred"]), style="green" if right else "bold red")
+        if not right:
+            label.append(" ✗", style="bold red")
+        image = mini(e["image"])
+        image.rstrip()
+        cells.append(Group(image, label))
     return Group(Text("first-layer filters", style="bold"), table,
-                 Text("predictions (green right, red wrong)", style="bold"), ex)
+                 Text("predictions (green right, red ✗ wrong)", style="bold"),
+                 _grid(cells, per_row))
