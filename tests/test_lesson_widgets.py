@@ -79,7 +79,8 @@ def test_the_through_time_headline_reads_the_first_to_last_ratio(norms, head):
 
 def test_a_diverged_layer_keeps_the_bar_of_its_last_finite_reading():
     lines = lines_of("exploding", 38, "text")
-    assert lines[0].startswith("DIVERGED") and "after exploding to" in " ".join(lines)
+    assert lines[0].startswith("EXPLODING → DIVERGED")
+    assert "after exploding to" in " ".join(lines)
     fc1 = next(line for line in lines if line.startswith("fc1"))
     assert "█" in fc1 and "nan" in fc1 and fc1.endswith("✗")
 
@@ -137,3 +138,24 @@ def test_a_state_without_time_readings_has_no_through_time_line():
     panel.update_state(state)
     assert not any("THROUGH TIME" in line.plain for line in panel.lines(38))
     assert RunState().lesson == "grad"
+
+
+async def test_train_and_val_take_the_theme_s_colours_and_follow_a_theme_switch():
+    chart = LossChart()
+    app = One(chart)
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart.update_state(fold("xor-mlp"))
+        await pilot.pause()
+
+        def key_colours():
+            text = chart.render()
+            row = next(r for r in text.split("\n") if "━━ train" in r.plain)
+            at = row.plain.index("━━ train")
+            return {span.style.color.triplet.hex for span in row.spans
+                    if span.start <= at < span.end and span.style.color}
+
+        theme = app.current_theme
+        assert key_colours() == {theme.primary.lower()}
+        app.theme = "nord"
+        await pilot.pause(0.2)
+        assert key_colours() == {app.current_theme.primary.lower()} != {theme.primary.lower()}

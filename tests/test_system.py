@@ -165,7 +165,7 @@ def test_panel_shows_the_gpu_figures():
     panel.state = cuda_state()
     lines = panel.render().plain.splitlines()
     assert lines[:4] == ["cuda:0 NVIDIA H200  61 °C  312/700 W", "util 87% ▇▇▇▇▇",
-                         "mem ░░░░░░░░ 2.0 GB of 140.4 GB reserved",
+                         "mem ░░░░░░░░ 2.0/140.4 GB reserved",
                          "    1.2 GB allocated, peak 1.5 GB"]
     assert lines[4].startswith("cpu process 90% rss ")
     assert lines[5] == "run 43,210 samples/s  2.50 ms/step"

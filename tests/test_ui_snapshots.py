@@ -77,7 +77,7 @@ def test_training_cnn_digits(snap_compare, size):
                                         ("device-cpu", SMALL)])
 def test_training_device_panel(snap_compare, name, size):
     """cnn-digits with hardware readings under the charts. CUDA: the H200's name, 59 °C,
-    310/700 W, util 88% and its history, the memory the run holds (2.0 of 140.4 GB reserved,
+    310/700 W, util 88% and its history, the memory the run holds (2.0/140.4 GB reserved,
     1.2 GB allocated, peak 1.5 GB), then the process's CPU % and resident memory; CPU: the
     process's CPU % with its history and resident memory. Both: samples/s and ms/step."""
     assert snap_compare(watch(name), terminal_size=size)

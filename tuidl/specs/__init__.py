@@ -35,8 +35,10 @@ class Curve:
     per: str | None = None
 
 
-# one colour per series across every chart: train and val (loss, accuracy) look the same in both
-TRAIN, VAL = "blue+", "green+"
+# one colour per series across every chart: train and val (loss, accuracy) look the same in
+# both. A colour is a plotext colour name, or `theme:NAME`: the app theme's colour of that name
+# (a theme switch restyles the curve)
+TRAIN, VAL = "theme:primary", "theme:success"
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class RunState:
     grad_history: list[list[float]] = field(default_factory=list)  # per reading, per layer
     confusion: Confusion | None = None
     diagnosis: DiagnosisEvent | None = None  # the latest gradient-health verdict
+    verdicts: list[str] = field(default_factory=list)  # the verdicts so far, each change once
     time_grads: list[float] = field(default_factory=list)  # recurrent: dL/dh_t, first to last
     activations: ActivationHealth | None = None
     view: TaskView | None = None
@@ -130,6 +131,8 @@ class RunState:
                     self.eval_series.setdefault(k, Series()).add(event.epoch, v)
         elif isinstance(event, DiagnosisEvent):
             self.diagnosis = event
+            if not self.verdicts or self.verdicts[-1] != event.verdict:
+                self.verdicts = (self.verdicts + [event.verdict])[-8:]
         elif isinstance(event, TimeGrads):
             self.time_grads = list(event.norm)
         elif isinstance(event, ActivationHealth):

@@ -59,10 +59,8 @@ class OverlayChart(KeyedPlot):
             if key:
                 s = state.step_series[key]
                 raw += s.y
-                colour = RUN_COLOURS[i % len(RUN_COLOURS)]
-                plt.plot(s.x, log10s(s.y) if self.log_scale else s.y, marker="braille",
-                         color=colour)
-                lines.append((label, s.x, s.y, colour))
+                lines.append(self.plot_line(s.x, log10s(s.y) if self.log_scale else s.y,
+                                            RUN_COLOURS[i % len(RUN_COLOURS)], label))
         self.keyed = lines
         step_ticks(plt, max((x for line in lines for x in line[1][-1:]), default=0))
         if self.log_scale:

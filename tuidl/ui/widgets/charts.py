@@ -16,6 +16,7 @@ import math
 
 import plotext
 from rich.text import Text
+from textual.color import Color
 from textual_plotext import PlotextPlot
 
 from tuidl.specs import Curve
@@ -23,6 +24,21 @@ from tuidl.ui.state import RunState, Series
 from tuidl.ui.widgets.base import ShowsState
 
 Line = tuple[str, list, list, "str | None"]  # label, x, y, colour
+THEME_FALLBACK = {"primary": "#0178D4", "success": "#4EBF71", "warning": "#FEA62B",
+                  "error": "#B93C5B", "accent": "#FEA62B", "secondary": "#004578"}
+
+
+def plot_colour(colour: str | None, widget) -> str | tuple[int, int, int] | None:
+    """A curve's colour for plotext: a plotext name as it is, `theme:NAME` the colour of that
+    name in the widget's app theme, as (r, g, b)."""
+    if not colour or not colour.startswith("theme:"):
+        return colour
+    name = colour[len("theme:"):]
+    try:
+        value = getattr(widget.app.current_theme, name, None)
+    except Exception:  # noqa: BLE001 - no app: a chart drawn on its own
+        value = None
+    return Color.parse(value or THEME_FALLBACK.get(name, "#c0c0c0")).rgb
 
 
 def loss_title(state: RunState) -> str:
@@ -119,11 +135,24 @@ def key_line(lines: list[Line], width: int, xlabel: str = "step") -> Text:
 
 
 class KeyedPlot(PlotextPlot):
-    """A plot whose x-label row carries the key of its curves."""
+    """A plot whose x-label row carries the key of its curves, in the colours the theme gives
+    them (`plot_colour`): a theme switch redraws it."""
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self.keyed: list[Line] = []
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
+
+    def restyle(self) -> None:
+        """Draw again in the current theme's colours."""
+
+    def plot_line(self, x, y, colour: str | None, label: str) -> Line:
+        """Plot one curve; the line for the key, its colour resolved."""
+        colour = plot_colour(colour, self)
+        self.plt.plot(x, y, marker="braille", **({"color": colour} if colour else {}))
+        return label, x, y, colour
 
     def render(self):
         text = super().render()
@@ -137,31 +166,47 @@ class KeyedPlot(PlotextPlot):
         return Text("\n").join(rows)
 
 
-class LossChart(ShowsState, KeyedPlot):
+class RunChart(ShowsState, KeyedPlot):
+    """A chart of the training screen: replotted when the run's state moved (or the theme)."""
+
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.log_scale = False
         self.version = -1
+        self.state: RunState | None = None
+
+    def restyle(self) -> None:
+        if self.state is not None:
+            self.update_state(self.state, force=True)
 
     def update_state(self, state: RunState, force: bool = False) -> None:
         if state.version == self.version and not force:
             return
-        self.version = state.version
+        self.version, self.state = state.version, state
+        self.plt.clear_data()
+        self.plt.clear_figure()
+        self.draw(state)
+        self.refresh()
+
+    def draw(self, state: RunState) -> None:
+        raise NotImplementedError
+
+
+class LossChart(RunChart):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.log_scale = False
+
+    def draw(self, state: RunState) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         plt.title(loss_title(state) + (" (log)" if self.log_scale else ""))
         lines = loss_curves(state)
-        for label, x, y, colour in lines:
-            extra = {"color": colour} if colour else {}
-            plt.plot(x, self._y(y), marker="braille", **extra)
-        self.keyed = lines
+        self.keyed = [self.plot_line(x, self._y(y), colour, label)
+                      for label, x, y, colour in lines]
         step_axis(plt, state, lines)
         if self.log_scale:
             log_ticks(plt, [y for line in lines for y in line[2]])
         else:
             self._short_ticks(state)
-        self.refresh()
 
     def _short_ticks(self, state: RunState) -> None:
         """Huge losses (a diverging run) get short tick labels (4.5e+39), not 40 digits."""
@@ -180,30 +225,17 @@ class LossChart(ShowsState, KeyedPlot):
         self.update_state(state, force=True)
 
 
-class MetricChart(ShowsState, KeyedPlot):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.version = -1
-
-    def update_state(self, state: RunState) -> None:
-        if state.version == self.version:
-            return
-        self.version = state.version
+class MetricChart(RunChart):
+    def draw(self, state: RunState) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         title, curves, ylim = metric_curves(state)
         # a finished run with no metric to show (a corpus without categories, a run that
         # diverged before its first evaluation) gives the loss chart the room
         self.display = bool(curves) or not state.finished
         plt.title(title)
-        for label, x, y, colour in curves:
-            extra = {"color": colour} if colour else {}
-            plt.plot(x, y, marker="braille", **extra)
-        self.keyed = curves
+        self.keyed = [self.plot_line(x, y, colour, label) for label, x, y, colour in curves]
         if ylim:
             pad = (ylim[1] - ylim[0]) * 0.04  # so a curve at either end stays in the frame
             plt.ylim(ylim[0] - pad, ylim[1] + pad)
             plt.yticks([ylim[0], (ylim[0] + ylim[1]) / 2, ylim[1]])
         step_axis(plt, state, curves)
-        self.refresh()

@@ -108,7 +108,8 @@ class DevicePanel(StateView):
         mem = Text("mem ", style="bold")
         if "allocated_mb" in g:  # the run's own device: torch's figures
             mem.append_text(_meter(g["reserved_mb"], total))
-            mem.append(f" {_gb(g['reserved_mb'])} of {_gb(total)} reserved\n    "
+            held = _gb(g['reserved_mb']).removesuffix(" GB") + "/" + _gb(total)
+            mem.append(f" {held} reserved\n    "  # fits a 40-column panel
                        f"{_gb(g['allocated_mb'])} allocated, peak {_gb(g['peak_mb'])}")
         else:  # another GPU of the run: what the driver sees on it
             used = g.get("used_mb") or 0.0

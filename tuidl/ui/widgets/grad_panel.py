@@ -120,6 +120,10 @@ def _verdict(s: RunState, width: int, detail: str, colours: dict[str, str]) -> l
     line = Text()
     if s.time_grads:
         line.append("layers ", style="dim")
+    if d.verdict == "diverged" and "exploding" in s.verdicts[:-1]:
+        # the growth came first: the screen says so even when it went by in a few steps
+        line.append("EXPLODING", style=f"bold {colours['exploding']}")
+        line.append(" → ", style="dim")
     line.append(d.verdict.upper(), style=f"bold {colour}")
     line.append(f" {d.explanation}")
     out = _wrap(line, width, detail not in ("full", "text"))

@@ -1,6 +1,7 @@
 """embeddings (word2vec): each probe word, its category and its 5 nearest words (green when
 they share the probe's category, red when not), and, when there is room below, the 2-D PCA
-map of the category words, each category its colour and shape (shapes tell them apart in
+map of the category words (in a panel of `MAP_PANEL` rows or more, with as many probes as leave
+room for it), each category its colour and shape (shapes tell them apart in
 16 colours and without colour), the probe words labelled, the axes the first two principal
 components."""
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tuidl.ui.widgets.views.common import cell_of, fit, legend
 SAME, OTHER, PLAIN = "#5fd75f", "#d75f5f", "#87afff"
 MIN_MAP_ROWS = 8  # fewer rows left under the table: no map
 SHAPES = "●▲■◆★✚✦✖"  # category i's shape on the map
+MAP_PANEL, MIN_PROBES = 18, 4  # from this many rows, at least this many probes and a map
 KEY = Text.assemble(("■", SAME), (" same category  ", "dim"), ("■", OTHER), (" other", "dim"))
 
 
@@ -113,6 +115,11 @@ def render(view: TaskView, w: int, h: int, metrics: dict[str, Any]):
     shape = {c: SHAPES[i % len(SHAPES)] for i, c in enumerate(cats)}
     category_of = {p[2]: p[3] for p in points}
     has_cats = bool(cats) and any(r.get("category") for r in rows)
+    if points and w >= 30 and h >= MAP_PANEL:
+        # a tall panel without room for the whole table and a map: fewer probes, and the map
+        cat_lines = legend([(SHAPES[0], c, "") for c in cats], w).plain.count("\n") + 1
+        room = h - 4 - 2 - (MIN_MAP_ROWS - 2) - cat_lines  # title, header, key, blank
+        rows = rows[:max(MIN_PROBES, min(len(rows), room))]
     compact = h < len(rows) + 4  # no line to spare for the colour key
     parts = [fit(title(view, metrics, compact, w, has_cats), w),
              neighbours_table(rows, category_of, colour, w)]
