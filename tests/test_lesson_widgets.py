@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from rich.console import Console
@@ -12,9 +13,9 @@ from rich.console import Console
 from test_widgets import One, fold, shown
 from tuidl.events import TaskView, TimeGrads
 from tuidl.ui.state import RunState
-from tuidl.ui.widgets.charts import LossChart, MetricChart
+from tuidl.ui.widgets.charts import LossChart, MetricChart, key_line
 from tuidl.ui.widgets.grad_panel import DETAILS, GradPanel, through_time
-from tuidl.ui.widgets.colors import HEALTH
+from tuidl.ui.widgets.colors import HEALTH, health_colours
 from tuidl.ui.widgets.views import render_view
 
 
@@ -70,6 +71,9 @@ def test_a_recurrent_run_leads_with_the_gradient_through_time():
     ([0.5] * 10, "✓ CARRIES THROUGH TIME"),
     ([0.5] * 6 + [0.0] * 4, "✓ CARRIES THROUGH TIME step 1 gets 1e+00 of step 6's"),
     ([0.0] * 5, "THROUGH TIME no gradient reaches the early steps"),
+    ([1e6, 1.0], "▲ GROWS THROUGH TIME step 1 gets 1e+06"),
+    ([float("nan"), 1.0], "✗ THROUGH TIME the gradient at step 1 is not finite"),
+    ([float("inf"), 1.0], "✗ THROUGH TIME"),
 ])
 def test_the_through_time_headline_reads_the_first_to_last_ratio(norms, head):
     """Padding (zero gradient past the last word) is not the last step."""
@@ -159,3 +163,40 @@ async def test_train_and_val_take_the_theme_s_colours_and_follow_a_theme_switch(
         app.theme = "nord"
         await pilot.pause(0.2)
         assert key_colours() == {app.current_theme.primary.lower()} != {theme.primary.lower()}
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "textual-light", "nord"])
+async def test_any_theme_colours_the_panels(theme):
+    """A theme may name its colours (`ansi_blue`): the panels get them as #rrggbb."""
+    from tuidl.ui.widgets.confusion import ConfusionView
+    panel, matrix = GradPanel(), ConfusionView()
+
+    class Two(One):
+        def compose(self):
+            yield panel
+            yield matrix
+
+    app = Two(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        panel.update_state(fold("vanishing"))
+        matrix.update_state(fold("digits"))
+        await pilot.pause()
+        assert all(c.startswith("#") for c in health_colours(panel).values())
+        for widget in (panel, matrix):
+            text_of(widget.render(), 80)
+
+
+def test_a_hostile_class_number_does_not_stall_the_boundary_view():
+    view = TaskView(kind="decision_boundary", data={
+        "prob": [[0.5, 0.5], [0.5, 0.5]], "points": [[0.0, 0.0, 10 ** 9], [1.0, 1.0, 0]],
+        "x_range": [0, 1], "y_range": [0, 1]})
+    started = time.perf_counter()
+    text = text_of(render_view(view, 38, 16), 38)
+    assert time.perf_counter() - started < 0.5 and "● 0  ▲ 1" in text
+
+
+def test_run_names_in_a_chart_key_are_shown_as_text():
+    line = key_line([("evil\x1b]0;pwn\x07", [0], [0], "red")], 80)
+    assert "\x1b" not in line.plain and "\x07" not in line.plain

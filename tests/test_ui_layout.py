@@ -2,12 +2,14 @@
 gradient panel gets, what v does, and that no box waits forever for what never comes."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tuidl.catalog import _parse, dump_config, load_preset
 from tuidl.config import ConfigError
+from tuidl.events import Confusion, GradStats, RunStart, event_from_dict
 from tuidl.ui.app import TuidlApp
 from tuidl.ui.bridge import FileFollower
 
@@ -78,5 +80,33 @@ def test_a_preset_names_its_lesson_panel_and_keeps_it_in_its_config():
     preset = load_preset("exploding")
     again = _parse(dump_config(preset, preset.resolve()), "again", None)
     assert again.lesson == "grad"
-    with pytest.raises(ConfigError, match="lesson must be one of grad, confusion, task_view"):
-        _parse('family = "mlp"\nlesson = "[bold]x"\n', "bad", None)
+    for bad in ('"[bold]x"', "false", "0", '["grad"]'):
+        with pytest.raises(ConfigError, match="lesson must be one of grad, confusion, task_v"):
+            _parse(f'family = "mlp"\nlesson = {bad}\n', "bad", None)
+
+
+def test_a_diagnosis_that_does_not_add_up_is_skipped_as_unreadable():
+    base = {"type": "diagnosis", "verdict": "vanishing", "layers": ["a", "b"],
+            "states": ["vanishing", "healthy"]}
+    assert event_from_dict(base).verdict == "vanishing"
+    for bad in ({"states": ["vanishing"]}, {"verdict": "[/]"}, {"states": ["x", "healthy"]}):
+        with pytest.raises(ValueError):
+            event_from_dict({**base, **bad})
+
+
+async def test_a_deep_gradient_lesson_keeps_every_layer_over_the_next_panel(tmp_path):
+    """Twenty layers do not fit above a confusion matrix at 80x24: the matrix goes (v shows
+    it), every layer stays."""
+    names = [f"fc{i}" for i in range(1, 20)] + ["out"]
+    events = [RunStart(preset="deep", family="mlp", lesson="grad", steps_per_epoch=10,
+                       total_steps=10, layers=[{"name": n, "params": 1} for n in names]),
+              GradStats(step=1, layers=names, norm=[10.0 ** -(20 - i) for i in range(20)]),
+              Confusion(step=1, labels=["0", "1"], matrix=[[5, 1], [2, 7]])]
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e.to_dict()) + "\n"
+                                                   for e in events))
+    app = TuidlApp(source=FileFollower(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert shown_panels(screen) == {"grad"}
+        assert screen.grad_panel.parent.max_scroll_y == 0
+        assert screen.grad_panel.detail in ("compact", "minimal")

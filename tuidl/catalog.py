@@ -115,7 +115,7 @@ def _parse(text: str, name: str, path: str | None) -> Preset:
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: [params] must be a table")
     lesson = data.get("lesson", "")
-    if lesson and lesson not in LESSON_PANELS:
+    if not isinstance(lesson, str) or (lesson and lesson not in LESSON_PANELS):
         raise ConfigError(f"{where}: lesson must be one of {', '.join(LESSON_PANELS)}, not "
                           f"{_show(lesson)}")
     preset = Preset(name=str(data.get("name", name)), family=str(data["family"]),

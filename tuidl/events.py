@@ -65,6 +65,9 @@ class GradStats(Event):
                                               self.weight_norm, self.update_ratio))
 
 
+VERDICTS = ("healthy", "vanishing", "exploding", "diverged")  # a diagnosis's words
+
+
 @dataclass
 class TimeGrads(Event):
     """Recurrent models: the norm of dL/dh_t at each time step t (first to last), measured on a
@@ -93,6 +96,11 @@ class DiagnosisEvent(Event):
     states: list[str] = field(default_factory=list)
     explanation: str = ""
     remedy: str = ""
+
+    def well_formed(self) -> bool:
+        """A known verdict, and one known state per layer."""
+        return (self.verdict in VERDICTS and len(self.states) == len(self.layers)
+                and all(state in VERDICTS for state in self.states))
 
 
 @dataclass

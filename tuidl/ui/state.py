@@ -28,7 +28,8 @@ SYSTEM_HISTORY = 60  # device readings kept for the sparklines
 TEXT_FIELDS = {RunStart: ("preset", "device", "config", "layers", "run_dir", "lesson"),
                Status: ("message",), Summary: ("preset", "message", "run_dir", "device"),
                Confusion: ("labels",), TaskView: ("kind", "data"), GradStats: ("layers",),
-               DiagnosisEvent: ("layers", "explanation", "remedy"), System: ("gpus",)}
+               DiagnosisEvent: ("verdict", "layers", "explanation", "remedy"),
+               System: ("gpus",)}
 
 
 def _visible(value: Any) -> Any:
@@ -206,7 +207,8 @@ class RunState:
         d = self.diagnosis
         if d is None or i >= len(self.layers) or self.layers[i] not in d.layers:
             return None
-        return d.states[d.layers.index(self.layers[i])]
+        at = d.layers.index(self.layers[i])
+        return d.states[at] if at < len(d.states) else None
 
     @property
     def finished(self) -> bool:

@@ -188,12 +188,12 @@ class TrainingScreen(Screen):
             shown, grad = {self.solo}, ("full", "1fr")
         elif lesson == "grad":
             shown = set(panels[:2])
-            grad = self._grad_fit(width, rows - MIN_OTHER if len(panels) > 1 else rows)
-            if len(panels) > 1 and rows - grad[1] < MIN_OTHER:
-                shown, grad = {"grad"}, self._grad_fit(width, rows)
+            grad = self._grad_fit(width, rows - MIN_OTHER) if len(panels) > 1 else None
+            if grad is None or self.grad_panel.height_for(width, grad[0]) + 2 > grad[1]:
+                shown, grad = {"grad"}, self._grad_fit(width, rows)  # every layer first
         else:
             shown = {lesson, "grad"}
-            grad = self._grad_fit(width, max(4, rows // 3))
+            grad = self._grad_fit(width, max(4, rows // 3), DETAILS)
         for name, box in boxes.items():
             box.display = name in shown
         detail, height = grad
@@ -205,14 +205,17 @@ class TrainingScreen(Screen):
         if str(boxes["grad"].styles.height) != str(height):
             boxes["grad"].styles.height = height
 
-    def _grad_fit(self, width: int, budget: int) -> tuple[str, int]:
-        """The richest detail of the gradient panel that fits `budget` rows (with its border),
-        and the box height; the least detail, scrolling, where none fits."""
-        for detail in DETAILS:
+    def _grad_fit(self, width: int, budget: int,
+                  details: tuple[str, ...] = DETAILS[:-1]) -> tuple[str, int]:
+        """The richest of `details` of the gradient panel that fits `budget` rows (with its
+        border), and the box height; the least, scrolling, where none fits. The one-line
+        `headline` (no layers) only where the caller allows it: under a task-view lesson
+        below WIDE, where v shows the layers."""
+        for detail in details:
             need = self.grad_panel.height_for(width, detail) + 2
             if need <= budget:
                 return detail, need
-        return DETAILS[-1], max(3, budget)
+        return details[-1], max(3, budget)
 
     def pump(self) -> None:
         """Fold new events into the state; redraw the widgets if anything changed."""
@@ -258,6 +261,7 @@ class TrainingScreen(Screen):
             self.set_class(s.system is not None, "-has-system")
             msg = self.query_one("#message", Static)
             msg.update(plain(f"{s.status}: {s.message}") if s.message else "")
+            msg.display = bool(s.message)  # no message, no blank row: the panels get it
             msg.set_class(s.status in ("failed", "diverged"), "-error")
             msg.set_class(s.status == "paused" and bool(s.message), "-warning")
 

@@ -20,8 +20,10 @@ from textual.color import Color
 from textual_plotext import PlotextPlot
 
 from tuidl.specs import Curve
+from tuidl.text import visible
 from tuidl.ui.state import RunState, Series
 from tuidl.ui.widgets.base import ShowsState
+from tuidl.ui.widgets.colors import as_hex
 
 Line = tuple[str, list, list, "str | None"]  # label, x, y, colour
 THEME_FALLBACK = {"primary": "#0178D4", "success": "#4EBF71", "warning": "#FEA62B",
@@ -34,11 +36,12 @@ def plot_colour(colour: str | None, widget) -> str | tuple[int, int, int] | None
     if not colour or not colour.startswith("theme:"):
         return colour
     name = colour[len("theme:"):]
+    fallback = THEME_FALLBACK.get(name, "#c0c0c0")
     try:
-        value = getattr(widget.app.current_theme, name, None)
+        value = as_hex(getattr(widget.app.current_theme, name, None), fallback)
     except Exception:  # noqa: BLE001 - no app: a chart drawn on its own
-        value = None
-    return Color.parse(value or THEME_FALLBACK.get(name, "#c0c0c0")).rgb
+        value = fallback
+    return Color.parse(value).rgb
 
 
 def loss_title(state: RunState) -> str:
@@ -126,7 +129,7 @@ def key_line(lines: list[Line], width: int, xlabel: str = "step") -> Text:
     out = Text()
     for label, _, _, colour in lines:
         out.append_text(Text.from_ansi(plotext.colorize("━━", colour or "default")))
-        out.append(f" {label}  ")
+        out.append(f" {visible(label)}  ")
     if out.cell_len + len(xlabel) + 3 <= width:  # the x unit, where it fits
         out.append(f"x: {xlabel}", style="dim")
     out.rstrip()

@@ -28,8 +28,18 @@ def health_colours(widget) -> dict[str, str]:
         return dict(HEALTH)
     out = dict(HEALTH)
     for state, name in THEMED.items():
-        out[state] = getattr(theme, name, None) or HEALTH[state]
+        out[state] = as_hex(getattr(theme, name, None), HEALTH[state])
     return out
+
+
+def as_hex(value: str | None, fallback: str) -> str:
+    """'#rrggbb' for any colour Textual reads (a theme may say `ansi_blue`), else `fallback`."""
+    from textual.color import Color
+    try:
+        r, g, b = Color.parse(value).rgb
+    except Exception:  # noqa: BLE001 - None, or a name no one reads
+        return fallback
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _interp(stops, t: float) -> str:

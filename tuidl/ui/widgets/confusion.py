@@ -15,6 +15,7 @@ from textual.widget import Widget
 from tuidl.events import OTHER, Confusion
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import ShowsState
+from tuidl.ui.widgets.colors import as_hex
 
 MAX_LABEL = 12  # characters of a class name in the row labels
 RIGHT, WRONG, BACK = "#5fd75f", "#ff5f5f", "#1e1e1e"  # without a theme (a bare console)
@@ -66,8 +67,9 @@ class ConfusionView(ShowsState, Widget):
     def _colours(self) -> tuple[Color, Color, Color]:
         try:
             theme = self.app.current_theme
-            return (Color.parse(theme.success or RIGHT), Color.parse(theme.error or WRONG),
-                    Color.parse(theme.background or BACK))
+            return (Color.parse(as_hex(theme.success, RIGHT)),
+                    Color.parse(as_hex(theme.error, WRONG)),
+                    Color.parse(as_hex(theme.background, BACK)))
         except Exception:  # no app (a widget rendered on its own)
             return Color.parse(RIGHT), Color.parse(WRONG), Color.parse(BACK)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
@@ -34,8 +35,8 @@ DETAILS = ("full", "text", "compact", "minimal", "headline")  # richest first
 BADGE = {"vanishing": "▼", "exploding": "▲", "diverged": "✗"}
 SPARK = "▁▂▃▄▅▆▇█"
 # through time: the first step gets under a millionth of the last step's gradient (fades),
-# or under a hundredth (weakens); more reaches it
-FADES, WEAKENS = 1e-6, 1e-2
+# under a hundredth (weakens), over a hundred times it (grows); else it carries
+FADES, WEAKENS, GROWS = 1e-6, 1e-2, 1e2
 VALUE_W = 11  # " 7.1e-10 ▼"
 
 
@@ -61,7 +62,8 @@ class GradPanel(StateView):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.detail = "full"
-        self._cache: tuple[tuple, list[Text]] | None = None
+        self._cache: dict[tuple, list[Text]] = {}  # (width, detail) -> lines, for one state
+        self._cached_for: tuple = ()
 
     def set_detail(self, detail: str) -> None:
         if detail != self.detail:
@@ -80,14 +82,16 @@ class GradPanel(StateView):
 
     def lines(self, width: int, detail: str | None = None) -> list[Text]:
         """The panel's content as lines of at most `width` cells (worked out once per state,
-        width and detail: layout and render both ask)."""
+        theme, width and detail: the screen's fit, layout and render all ask)."""
         s, detail = self.state, detail or self.detail
-        if s is None or not s.grad_norms:
+        if s is None or not s.grad_norms or not s.layers:
             return [Text("no gradient readings yet", style="dim")]
         colours = health_colours(self)
-        key = (id(s), s.version, width, detail, colours["healthy"], colours["vanishing"])
-        if self._cache and self._cache[0] == key:
-            return self._cache[1]
+        state = (id(s), s.version, tuple(colours.values()))
+        if state != self._cached_for:
+            self._cache, self._cached_for = {}, state
+        if (width, detail) in self._cache:
+            return self._cache[width, detail]
         out = []
         if s.time_grads:
             out += through_time(s.time_grads, width, detail, colours)
@@ -100,7 +104,9 @@ class GradPanel(StateView):
             out += _key(s, width, detail, colours)
         if detail in ("full", "text"):
             out += _activations(s, width)
-        self._cache = (key, out)
+        for line in out:
+            line.truncate(width, overflow="ellipsis")
+        self._cache[width, detail] = out
         return out
 
 
@@ -116,11 +122,11 @@ def _verdict(s: RunState, width: int, detail: str, colours: dict[str, str]) -> l
     d = s.diagnosis
     if d is None:
         return []
-    colour = colours.get(d.verdict, "white")
+    colour = colours.get(d.verdict, colours["unknown"])
     line = Text()
     if s.time_grads:
         line.append("layers ", style="dim")
-    if d.verdict == "diverged" and "exploding" in s.verdicts[:-1]:
+    if d.verdict == "diverged" and s.verdicts[-2:-1] == ["exploding"]:
         # the growth came first: the screen says so even when it went by in a few steps
         line.append("EXPLODING", style=f"bold {colours['exploding']}")
         line.append(" → ", style="dim")
@@ -138,10 +144,11 @@ def _summary(s: RunState, width: int, colours: dict[str, str]) -> Text:
     line = Text.assemble((f"{len(s.layers)} layers", "bold"))
     if finite:
         line.append(f" {min(finite):.0e}…{max(finite):.0e}")
-    flagged = [s.layers[i] for i in range(len(s.layers)) if s.layer_state(i) not in
-               (None, "healthy")]
+    flagged = [state for i in range(len(s.layers))
+               if (state := s.layer_state(i)) not in (None, "healthy")]
     if flagged:
-        line.append(f"  {len(flagged)} flagged", style=f"bold {colours['exploding']}")
+        worst = "vanishing" if set(flagged) == {"vanishing"} else "exploding"
+        line.append(f"  {len(flagged)} flagged", style=f"bold {colours[worst]}")
     line.append("  v: each layer", style="dim")
     line.truncate(width, overflow="ellipsis")
     return line
@@ -150,7 +157,7 @@ def _summary(s: RunState, width: int, colours: dict[str, str]) -> Text:
 def _bars(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[Text]:
     """One line per layer (name, bar, value, badge), with its history strip right of it
     (wide) or under it (narrow, full detail only)."""
-    name_w = min(12, max(len(n) for n in s.layers))
+    name_w = min(12, max((cell_len(n) for n in s.layers), default=1))
     beside = width >= ONE_LINE_WIDTH and detail in ("full", "text", "compact")
     below = detail == "full" and not beside
     if beside:
@@ -161,16 +168,19 @@ def _bars(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list
     out = []
     for i, (name, norm) in enumerate(zip(s.layers, s.grad_norms)):
         h = s.layer_state(i) or health(norm)
+        colour = colours.get(h, colours["unknown"])
         hist = [row[i] for row in s.grad_history if i < len(row)]
         shown = norm if math.isfinite(norm) else next(
             (v for v in reversed(hist) if math.isfinite(v)), norm)
         filled = int(round(_frac(shown) * bar_w))
-        line = Text.assemble((f"{name[:name_w]:>{name_w}} ", "bold"))
+        shown_name = set_cell_size(name, name_w) if cell_len(name) > name_w else name
+        line = Text.assemble((" " * (name_w - cell_len(shown_name)) + shown_name + " ",
+                              "bold"))
         faded = "" if math.isfinite(norm) else "dim "  # the last finite reading's bar
-        line.append("█" * filled, style=f"{faded}{colours[h]}")
+        line.append("█" * filled, style=f"{faded}{colour}")
         line.append("·" * (bar_w - filled), style="grey35")
-        line.append(f" {norm:8.1e}", style=f"bold {colours[h]}" if h in BADGE else "")
-        line.append(f" {BADGE[h]}" if h in BADGE else "  ", style=f"bold {colours[h]}")
+        line.append(f" {norm:8.1e}", style=f"bold {colour}" if h in BADGE else "")
+        line.append(f" {BADGE[h]}" if h in BADGE else "  ", style=f"bold {colour}")
         strip = _strip(hist[-strip_w:], colours) if beside or below else None
         if beside:
             line.append("   ")
@@ -198,7 +208,7 @@ def _key(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[
     out = []
     strips = width >= ONE_LINE_WIDTH or detail == "full"
     if detail == "full":
-        name_w = min(12, max(len(n) for n in s.layers))
+        name_w = min(12, max((cell_len(n) for n in s.layers), default=1))
         bar_w = ((width - name_w - 1 - VALUE_W - 3) // 2 if width >= ONE_LINE_WIDTH
                  else max(4, width - name_w - 1 - VALUE_W))
         scale = Text(" " * (name_w + 1) + f"1e{LOG_MIN:.0f}".ljust(bar_w - 3) +
@@ -256,8 +266,14 @@ def through_time(norms: list[float], width: int, detail: str,
     # the last step that gets a gradient (padded sequences: the last word, not the padding)
     steps = max(i for i, v in enumerate(norms) if math.isfinite(v) and v > 0) + 1
     norms = norms[:steps]
-    ratio = norms[0] / norms[-1] if math.isfinite(norms[0]) else 0.0
-    if ratio < FADES:
+    if not math.isfinite(norms[0]):
+        head = Text.assemble(("✗ THROUGH TIME", f"bold {colours['diverged']}"),
+                             " the gradient at step 1 is not finite")
+        return _wrap(head, width, False)
+    ratio = norms[0] / norms[-1]
+    if ratio > GROWS:
+        colour, word = colours["exploding"], "▲ GROWS THROUGH TIME"
+    elif ratio < FADES:
         colour, word = colours["vanishing"], "▼ FADES THROUGH TIME"
     elif ratio < WEAKENS:
         colour, word = colours.get("weak", "#ffd75f"), "WEAKENS THROUGH TIME"

@@ -15,7 +15,7 @@ from tuidl.events import TaskView
 from tuidl.ui.widgets.colors import diverging
 from tuidl.ui.widgets.views.common import cell_of, fit
 
-GLYPHS = "●▲■◆★✚"  # class i's shape
+GLYPHS = "●▲■◆★✚✖▼◉♦"  # class i's shape
 LINE = "•"  # a cell the separating line crosses
 MUTE = 0.55  # the region's colour, mixed with black: the points in front stay readable
 
@@ -89,7 +89,9 @@ def key(classes: int, w: int, line: bool = False) -> Text:
 
 
 def _classes(points: list) -> int:
-    return max(2, 1 + max((int(p[2]) for p in points), default=1))
+    """Classes in the key: as many as the points name, at most one per shape (a hostile
+    class number must not make the key loop)."""
+    return min(len(GLYPHS), max(2, 1 + max((int(p[2]) for p in points), default=1)))
 
 
 def _body(d: dict[str, Any], title: Text, prob, w: int, h: int, line=None):
