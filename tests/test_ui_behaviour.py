@@ -100,19 +100,29 @@ async def test_runs_of_this_session_can_be_overlaid(tmp_path):
         assert all(s.step_series["loss"].y for _, _, s in screen.runs)
 
 
-async def test_the_footer_fits_80_columns_with_the_keys_that_matter():
-    """Pause, step, stop, view, log, compare, export, help, quit and edit, each whole."""
+async def test_the_footer_fits_80_columns_with_the_keys_that_matter(tmp_path, monkeypatch):
+    """A live run: pause, step, stop, view, log, compare, export, help, quit and edit, each
+    whole. A followed run directory offers none of the keys that steer a run."""
     from pathlib import Path
 
     from textual.widgets._footer import FooterKey
 
     from tuidl.ui.bridge import FileFollower
+
+    def shown(app):
+        keys = list(app.screen.query(FooterKey))
+        assert all(k.region.right <= 80 for k in keys)
+        return [k.description for k in keys if k.region.right <= 80 and k.region.width]
+
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start_long_run(app, pilot)
+        await pilot.pause(0.3)
+        assert shown(app) == ["pause", "step", "stop", "view", "log", "compare", "export",
+                              "help", "quit", "edit"]
     fixture = Path(__file__).parent / "fixtures" / "xor-mlp"
     app = TuidlApp(source=FileFollower(fixture))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        keys = list(app.screen.query(FooterKey))
-        shown = [k.description for k in keys if k.region.right <= 80 and k.region.width]
-        assert shown == ["pause", "step", "stop", "view", "log", "compare", "export", "help",
-                         "quit", "edit"]
-        assert all(k.region.right <= 80 for k in keys)
+        assert shown(app) == ["view", "log", "compare", "export", "help", "quit"]

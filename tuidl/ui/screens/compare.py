@@ -32,6 +32,31 @@ def label_of(run_dir: Path) -> str:
     return parts[2] if len(parts) == 3 and parts[0].isdigit() else run_dir.name
 
 
+MAX_KEYS = 3  # hyperparameters named in a run's label; more are "…"
+
+
+def differing_labels(states: list[RunState], fallbacks: list[str]) -> list[str]:
+    """Each run named by what sets it apart: the hyperparameters whose values differ between
+    the runs (`activation=tanh`), at most MAX_KEYS of them, or its preset when the runs are of
+    different presets; the run directory's name while a run's config is not known yet, where
+    nothing differs, or to tell apart two runs whose labels would be the same."""
+    configs = [s.config for s in states]
+    if len(states) < 2 or not all(configs):
+        return list(fallbacks)
+    if len({s.preset for s in states}) > 1:
+        labels = [s.preset or f for s, f in zip(states, fallbacks)]
+    else:
+        keys = sorted(k for k in set().union(*configs)
+                      if len({repr(c.get(k)) for c in configs}) > 1)
+        if not keys:
+            return list(fallbacks)
+        more = " …" if len(keys) > MAX_KEYS else ""
+        labels = [", ".join(f"{k}={c.get(k, '-')}" for k in keys[:MAX_KEYS]) + more
+                  for c in configs]
+    return [f"{label} ({f})" if labels.count(label) > 1 else label
+            for label, f in zip(labels, fallbacks)]
+
+
 def expand(run_dirs: list[str | Path]) -> list[Path]:
     """Run directories; a `tuidl compare` folder stands for the runs inside it."""
     out = []
@@ -76,6 +101,7 @@ class CompareScreen(Screen):
     def __init__(self, run_dirs: list[Path], **kw):
         super().__init__(**kw)
         self.runs = [(label_of(d), FileFollower(d), RunState()) for d in run_dirs]
+        self.labels = [label for label, _, _ in self.runs]
         self.drawn = -1
 
     def compose(self) -> ComposeResult:
@@ -96,15 +122,20 @@ class CompareScreen(Screen):
         if version == self.drawn:
             return
         self.drawn = version
-        self.query_one(OverlayChart).draw([(label, state) for label, _, state in self.runs])
+        self.labels = differing_labels([state for _, _, state in self.runs],
+                                       [label for label, _, _ in self.runs])
+        self.query_one(OverlayChart).draw(self.named())
         self.query_one("#compare-table", Static).update(self.table())
+
+    def named(self) -> list[tuple[str, RunState]]:
+        return [(label, state) for label, (_, _, state) in zip(self.labels, self.runs)]
 
     def table(self) -> Table:
         t = Table(box=None, pad_edge=False, expand=True)
         key = next((k for _, _, s in self.runs if (k := s.main_metric)), None)
-        for col in ("run", "status", "epoch", "loss", "val loss", key or "metric", "gradients"):
+        for col in ("run", "status", "epoch", "loss", "val_loss", key or "metric", "gradients"):
             t.add_column(col, no_wrap=col != "run")
-        for label, _, s in self.runs:
+        for label, s in self.named():
             loss = s.step_series[s.loss_key].y[-1] if s.loss_key else None
             verdict = s.diagnosis.verdict if s.diagnosis else ""
             t.add_row(plain(label), s.status, f"{s.epoch}/{s.epochs}", _num(loss),
@@ -115,13 +146,15 @@ class CompareScreen(Screen):
     def action_toggle_log(self) -> None:
         chart = self.query_one(OverlayChart)
         chart.log_scale = not chart.log_scale
-        chart.draw([(label, state) for label, _, state in self.runs])
+        chart.draw(self.named())
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """`back` only where there is a screen to go back to: Esc never quits."""
+        return action != "back" or len(self.app.screen_stack) > 2
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
-        else:
-            self.app.exit()
 
 
 def _num(x) -> str:

@@ -36,6 +36,10 @@ REFRESH_HZ = 4  # events drained, header and status line
 CHART_HZ = 2  # charts and panels, at most; at once when the run's status changes
 WIDE = 120  # columns from which the task view gets a column of its own
 TALL = 40  # rows from which the device panel has room for its full form
+QUIT_AGAIN = 3.0  # seconds in which a second q (or y) quits a live run
+# actions that act on a live run; of them, those that steer training while it runs
+CONTROLS = {"pause", "single_step", "stop", "restart", "edit", "lr"}
+STEERING = {"pause", "single_step", "stop", "lr"}
 MIN_OTHER = 6  # rows (borders included) a second side panel needs beside a gradient lesson
 GRAD_TITLE = "gradient L2 norm per layer"
 NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
@@ -54,7 +58,8 @@ class TrainingScreen(Screen):
         Binding("c", "compare", "compare"),
         Binding("x", "export", "export"),
         Binding("question_mark", "app.help", "help"),
-        Binding("q", "app.quit", "quit"),
+        Binding("q", "quit", "quit"),
+        Binding("y", "quit_confirmed", "quit", show=False),
         Binding("e", "edit", "edit"),
         Binding("r", "restart", "restart", show=False),
         Binding("right_square_bracket", "lr(2.0)", "lr×2", show=False),
@@ -63,6 +68,23 @@ class TrainingScreen(Screen):
         Binding("escape", "back", "back", show=False),
         Binding("ctrl+q", "app.quit", "quit", show=False, priority=True),  # q says it
     ]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Keys that cannot act are not offered (nor answered): no controls on a followed
+        run directory, none that steer training once the run has ended, no `back` with
+        nowhere to go back to."""
+        if action in CONTROLS:
+            run = self.source if self.live and isinstance(self.source, LiveRun) else None
+            if run is None:
+                return False
+            if action in STEERING and (self.state.finished or not run.alive):
+                return False
+        if action == "back":
+            return len(self.app.screen_stack) > 2 or self._live_alive()
+        return True
+
+    def _live_alive(self) -> bool:
+        return isinstance(self.source, LiveRun) and self.source.alive and self.live
 
     def __init__(self, source: EventSource, state: RunState | None = None, live: bool = True,
                  **kw):
@@ -78,6 +100,7 @@ class TrainingScreen(Screen):
         self.lr_seen: dict[str, float] = {}
         self.restarts = self.skipped = self.unreadable = 0  # a followed file's trouble
         self.solo: str | None = None  # v: the side panel shown alone (below WIDE)
+        self.quit_asked = -1e9  # monotonic time of a first q on a live run
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
         self.task_view = TaskViewWidget(id="task-view")
@@ -249,6 +272,8 @@ class TrainingScreen(Screen):
             # core that training would use: between chart frames only the header moves
             self.query_one(RunHeader).update_state(s)
             return
+        if s.status != self.drawn_status:
+            self.refresh_bindings()  # the footer offers what the run's state allows
         self.drawn, self.drawn_at, self.drawn_status = s.version, now, s.status
         with self.app.batch_update():
             if s.has_confusion == self.has_class("-no-confusion"):
@@ -364,14 +389,28 @@ class TrainingScreen(Screen):
             self.notify(visible(f"exported to {self.state.run_dir}: {', '.join(files)}"),
                         markup=False)
 
+    def action_quit(self) -> None:
+        """q quits at once, but a live run asks first: a stray q must not end a long run
+        (it stops cleanly either way; ctrl+q quits at once)."""
+        if not self._live_alive() or self.state.finished:
+            self.app.exit()
+        elif time.monotonic() - self.quit_asked < QUIT_AGAIN:
+            self.action_quit_confirmed()
+        else:
+            self.quit_asked = time.monotonic()
+            self.notify("the run is still training: q again (or y) quits and stops it "
+                        "cleanly", severity="warning", timeout=QUIT_AGAIN)
+
+    def action_quit_confirmed(self) -> None:
+        if time.monotonic() - self.quit_asked < QUIT_AGAIN:
+            self.app.exit()
+
     def action_back(self) -> None:
         if isinstance(self.source, LiveRun) and self.source.alive:
             self.notify("the run goes on; press s to stop it first", severity="warning")
             return
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 2:  # else nowhere to go back to: Esc never quits
             self.app.pop_screen()
-        else:
-            self.app.exit()
 
     def on_unmount(self) -> None:
         self.source.close()

@@ -1,4 +1,6 @@
-"""Run header: preset, status, device, epoch/step, throughput, elapsed and ETA."""
+"""Run header: preset, status, device, epoch/step, the learning rate in use, throughput,
+elapsed and ETA. What does not fit the width goes, least needed first (device, ETA,
+throughput, epoch), so status, step, elapsed and lr stay at 80 columns."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -27,14 +29,26 @@ class RunHeader(StateView):
         s = self.state
         if s is None:
             return Text("")
-        out = Text()
-        out.append(f" {s.preset or '…'} ", style="bold reverse")
-        out.append(f" {s.status} ", style=STATUS_STYLE.get(s.status, "bold"))
-        out.append(f" {s.device} ", style="dim")
-        out.append(f" epoch {s.epoch}/{s.epochs} step {s.step}/{s.total_steps} ")
+        # (text, style, rank): the higher the rank, the sooner it goes when space is short
+        parts = [(f" {s.preset[:24] or '…'} ", "bold reverse", 0),
+                 (f" {s.status} ", STATUS_STYLE.get(s.status, "bold"), 0),
+                 (f" {s.device} ", "dim", 7),
+                 (f" epoch {s.epoch}/{s.epochs}", "", 4),
+                 (f" step {s.step}/{s.total_steps} ", "", 1)]
+        lrs = [(key, s.metrics[key]) for key, _ in s.spec.lr_keys if key in s.metrics]
+        if lrs:
+            parts.append((" " + " ".join(f"{k} {v:.3g}" for k, v in lrs) + " ", "", 3))
         if s.rate is not None:
-            out.append(f" {s.rate:,.0f} {s.rate_unit}/s ", style="dim")
-        out.append(f" {_clock(s.elapsed)}")
+            parts.append((f" {s.rate:,.0f} {s.rate_unit}/s ", "dim", 5))
+        parts.append((f" {_clock(s.elapsed)}", "", 2))
         if s.eta is not None:
-            out.append(f" eta {_clock(s.eta)}", style="dim")
+            parts.append((f" eta {_clock(s.eta)}", "dim", 6))
+        width = self.size.width or 80
+        while sum(len(text) for text, _, _ in parts) > width and max(r for *_, r in parts):
+            worst = max(r for *_, r in parts)
+            parts = [part for part in parts if part[2] != worst]
+        out = Text()
+        for text, style, _ in parts:
+            out.append(text, style=style)
+        out.truncate(width)
         return out

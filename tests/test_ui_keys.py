@@ -1,0 +1,110 @@
+"""Keys that do what they say: none offered that cannot act, Esc never quits, q asks before
+it ends a live run, runs told apart by what differs, and the lr in use in the header."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from pilot_tools import SIZE, start
+from pilot_tools import wait
+from tuidl.runner import execute, prepare
+from tuidl.ui.app import TuidlApp
+from tuidl.ui.bridge import FileFollower
+from tuidl.ui.screens.compare import CompareScreen, differing_labels
+from tuidl.ui.screens.training import TrainingScreen
+from tuidl.ui.state import RunState
+from tuidl.ui.widgets.header import RunHeader
+from test_widgets import One, fold
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    """Two short mlp-spiral runs that differ in their activation only."""
+    with tempfile.TemporaryDirectory() as root:
+        yield [execute(prepare("mlp-spiral", ["epochs=1", f"activation={a}"], device="cpu"),
+                       out_root=root, name=f"spiral-{a}").run_dir for a in ("relu", "tanh")]
+
+
+async def test_the_compare_overlay_names_runs_by_what_differs(spirals):
+    app = TuidlApp(compare=spirals)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert await wait(pilot, lambda: all(s.config for _, _, s in screen.runs), 10)
+        await pilot.pause(0.3)
+        assert screen.labels == ["activation=relu", "activation=tanh"]
+        key = screen.query_one("#overlay").render().plain
+        assert "activation=relu" in key and "activation=tanh" in key
+        assert "activation=tanh" in [str(c) for c in screen.table().columns[0]._cells]
+
+
+def test_labels_fall_back_to_the_directory_and_stay_distinct():
+    a, b, c = fold("xor-mlp"), fold("xor-mlp"), fold("digits")
+    assert differing_labels([a, b], ["one", "two"]) == ["one", "two"]  # nothing differs
+    assert differing_labels([a, c], ["one", "two"]) == ["xor-mlp", "cnn-digits"]
+    assert differing_labels([a, RunState()], ["one", "two"]) == ["one", "two"]  # not yet read
+    b.config = {**b.config, "lr": 0.5}
+    d = fold("xor-mlp")
+    d.config = {**d.config, "lr": 0.5}
+    assert differing_labels([a, b, d], ["x", "y", "z"]) == ["lr=0.03", "lr=0.5 (y)",
+                                                             "lr=0.5 (z)"]
+
+
+async def test_esc_goes_back_from_compare_and_never_quits():
+    app = TuidlApp(source=FileFollower(FIXTURES / "xor-mlp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        training = app.screen
+        app.push_screen(CompareScreen([FIXTURES / "compare" / d for d in
+                                       ("optimizer-sgd", "optimizer-adam")]))
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        assert app.screen is training
+        await pilot.press("escape")  # nothing to go back to: it stays
+        assert app.screen is training and app.is_running
+    app = TuidlApp(compare=[str(FIXTURES / "compare")])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CompareScreen) and app.is_running
+
+
+async def test_watch_mode_answers_no_control_key():
+    app = TuidlApp(source=FileFollower(FIXTURES / "xor-mlp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        for key in ("space", "n", "s", "r", "e", "right_square_bracket"):
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        assert not list(app._notifications)  # no "read-only" toasts: the keys are not bound
+
+
+async def test_q_asks_once_before_it_ends_a_live_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, 400)
+        assert isinstance(screen, TrainingScreen)
+        assert await wait(pilot, lambda: screen.state.step > 5)
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert app.is_running and app.screen is screen
+        assert any("q again" in str(n.message) for n in app._notifications)
+        await pilot.press("y")
+        await pilot.pause(0.5)
+    assert app.return_code in (0, None)
+
+
+async def test_the_header_keeps_status_step_lr_and_elapsed_at_80_columns():
+    state = fold("vanishing")
+    state.preset = "a-preset-with-a-long-and-winding-name"
+    header = RunHeader()
+    async with One(header).run_test(size=(80, 24)) as pilot:
+        header.update_state(state)
+        await pilot.pause()
+        text = header.render().plain
+    assert len(text) <= 80 and "completed" in text and "step 75/75" in text
+    assert "lr 0.1" in text and "00:00" in text and "a-preset-with-a-long-and" in text
