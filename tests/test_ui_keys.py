@@ -9,6 +9,7 @@ import pytest
 
 from pilot_tools import SIZE, start
 from pilot_tools import wait
+from tuidl.events import RunStart, Status
 from tuidl.runner import execute, prepare
 from tuidl.ui.app import TuidlApp
 from tuidl.ui.bridge import FileFollower
@@ -108,3 +109,98 @@ async def test_the_header_keeps_status_step_lr_and_elapsed_at_80_columns():
         text = header.render().plain
     assert len(text) <= 80 and "completed" in text and "step 75/75" in text
     assert "lr 0.1" in text and "00:00" in text and "a-preset-with-a-long-and" in text
+
+
+async def test_form_keys_leave_text_editing_alone():
+    """ctrl+d in a field deletes a character, as in any text field; ctrl+o resets the form."""
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        field = app.screen.query_one("#field-lr")
+        default = field.value
+        field.value = "0.5"
+        field.focus()
+        await pilot.pause(0.1)  # focus selects the text: place the cursor after it
+        field.cursor_position = 0
+        await pilot.press("ctrl+d")
+        await pilot.pause(0.1)
+        assert field.value == ".5"
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#field-lr").value == default
+
+
+def test_elapsed_counts_training_time_only():
+    state = RunState()
+    state.apply(RunStart(time=100.0, preset="p", family="mlp"))
+    state.apply(Status(time=100.0, status="running"))
+    state.apply(Status(time=110.0, status="paused"))
+    assert state.elapsed == pytest.approx(10.0)  # the clock stops while paused
+    state.apply(Status(time=150.0, status="running"))
+    state.apply(Status(time=160.0, status="completed"))
+    assert state.elapsed == pytest.approx(20.0)  # 60 s, 40 of them paused
+
+
+async def test_edit_opens_the_form_with_the_lr_in_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        first = float(app.screen.query_one("#field-lr").value)
+        screen = await start(app, pilot, 400)
+        assert await wait(pilot, lambda: screen.state.step > 5)
+        await pilot.press("right_square_bracket")
+        assert await wait(pilot, lambda: screen.state.metrics.get("lr") == 2 * first, 20)
+        header = screen.query_one(RunHeader).render().plain
+        assert f"lr {2 * first:.3g}" in header
+        await pilot.press("s")
+        assert await wait(pilot, lambda: screen.state.finished, 20)
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        assert float(app.screen.query_one("#field-lr").value) == 2 * first
+
+
+async def test_an_exploding_run_goes_back_pauses_and_continues_at_a_lower_lr(tmp_path,
+                                                                             monkeypatch):
+    """The README's promise in the app: exploding diverges at step 4, before any evaluation;
+    the run goes back to its start (its first checkpoint), pauses and says so; `[` lowers
+    the lr and space continues to finite losses past the step that diverged."""
+    import math
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="exploding")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(app, pilot, 20)
+        assert await wait(pilot, lambda: screen.state.status == "paused", 30)
+        assert screen.state.message.startswith("diverged: ")
+        assert "back at step 0, the last finite checkpoint" in screen.state.message
+        assert app.screen.check_action("lr", (0.5,))  # offered: the run is paused, not over
+        for _ in range(6):
+            await pilot.press("left_square_bracket")
+        await pilot.press("space")
+
+        def finite_past_the_blow_up():
+            loss = screen.state.step_series.get("loss")
+            return loss is not None and any(x > 8 and math.isfinite(y)
+                                             for x, y in zip(loss.x, loss.y))
+        assert await wait(pilot, finite_past_the_blow_up, 30)
+        assert screen.state.status == "running"
+        assert screen.state.metrics["lr"] == pytest.approx(3e-4 / 64)
+        await pilot.press("s")
+        assert await wait(pilot, lambda: screen.state.finished, 30)
+
+
+async def test_a_start_says_starting_from_its_first_frame(tmp_path, monkeypatch):
+    """The key is taken at once: the training screen's first state is "starting" with what
+    the process does, never a dead "waiting"."""
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.screen.query_one("#field-epochs").value = "400"
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        assert screen.state.status in ("starting", "running")
+        header = screen.query_one(RunHeader).render().plain
+        assert "waiting" not in header
+        assert await wait(pilot, lambda: screen.state.step > 0, 30)
+        assert screen.state.message == ""  # "starting: …" is gone once it trains

@@ -49,6 +49,23 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
     return prepare(str(path / CONFIG), overrides, **cli)
 
 
+def warm_up() -> None:
+    """Import what a run needs (torch, the engine, every family's task and data modules):
+    a training process started ahead of its run (the app's) does this while it waits."""
+    import importlib
+
+    from tuidl.specs import families
+    for module in ("torch", "tuidl.engine.loop",
+                   *(family.task.partition(":")[0] for family in families())):
+        importlib.import_module(module)
+    # the first optimizer imports torch._dynamo (1.3 s), the first step sets up autograd
+    torch = importlib.import_module("torch")
+    weight = torch.zeros(2, requires_grad=True)
+    optimizer = torch.optim.Adam([weight])
+    (weight * 2).sum().backward()
+    optimizer.step()
+
+
 def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = None,
             sinks: Iterable[Callable[[Event], None]] = (), control=None,
             name: str | None = None, max_steps: int | None = None,

@@ -206,6 +206,11 @@ class Engine(Steering):
     def _train(self) -> tuple[str, str]:
         """Train to the end; a divergence under a front end that asked for it goes back to
         the last finite checkpoint and pauses there instead of ending the run."""
+        if (getattr(self.control, "pause_on_divergence", False) and self.checkpoint_path
+                and not os.path.isfile(self.checkpoint_path)):
+            # a run that diverges before its first evaluation (exploding, at step 4) still
+            # has a finite checkpoint to go back to: its start
+            save_checkpoint(self.checkpoint_path, self)
         while True:
             status, message = self._epochs()
             if status != "diverged" or not self._back_to_checkpoint(message):

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from tuidl.catalog import Preset, load_preset
 from tuidl.config import TuidlError
 from tuidl.text import visible
-from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, spawn_context
+from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, Warm, spawn_context
 from tuidl.ui.screens.compare import CompareScreen, expand
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.help import HelpScreen
@@ -71,6 +71,7 @@ class TuidlApp(App):
         self.compare_dirs = compare
         self.session_states: list = []  # RunStates of the runs started or watched here
         self.stop_signals: dict = {}  # signal -> the handler before this app's, while it runs
+        self.warm: Warm | None = None  # the training process that waits for the next run
 
     def on_mount(self) -> None:
         self._handle_stop_signals()
@@ -85,6 +86,11 @@ class TuidlApp(App):
             if self.initial_preset:
                 self.open_form(load_preset(self.initial_preset))
         self._check_size(self.size)
+
+    def warm_next(self) -> None:
+        """A training process for the next run, started now (see bridge.Warm)."""
+        if self.warm is None or not self.warm.process.is_alive():
+            self.warm = Warm()
 
     def on_resize(self, event) -> None:
         # runs before App._on_resize stores the new size: self.size is still the old one here
@@ -113,6 +119,8 @@ class TuidlApp(App):
         if self._terminal_gone():
             # hung up: there is no screen to restore and Textual's own shutdown would wait
             # forever on its writes, so wait for the runs' summaries here and leave at once
+            if self.warm is not None:
+                self.warm.process.kill()  # it has no run to stop
             for run in self.live_runs():
                 run.close()
             os._exit(128 + signum)
@@ -142,6 +150,8 @@ class TuidlApp(App):
                 if isinstance(s, TrainingScreen) and isinstance(s.source, LiveRun)]
 
     def on_unmount(self) -> None:
+        if self.warm is not None:
+            self.warm.close()
         for signum, previous in self.stop_signals.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         self.stop_signals = {}
@@ -149,6 +159,7 @@ class TuidlApp(App):
     # -- navigation ---------------------------------------------------------------------------
     def open_form(self, preset: Preset, values: dict | None = None) -> None:
         self.push_screen(FormScreen(preset, values))
+        self.warm_next()  # torch loads while the user tunes the run
 
     def start_from_form(self, preset: Preset, overrides: dict[str, str]) -> None:
         from tuidl.runner import prepare
@@ -160,17 +171,24 @@ class TuidlApp(App):
         self.start_run(prepared)
 
     def start_run(self, prepared, replace: bool = False) -> None:
-        screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root))
+        warm, self.warm = self.warm, None
+        screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root, warm=warm))
+        self.call_later(self.warm_next)  # and the one after it, once this one is on screen
         self.session_states.append(screen.state)
         if replace:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
-    def edit_run(self, prepared) -> None:
-        self.pop_screen()  # back to the form of this preset, with the run's values
-        if not isinstance(self.screen, FormScreen):
-            self.open_form(prepared.preset, prepared.config)
+    def edit_run(self, prepared, in_use: dict | None = None) -> None:
+        """Back to the form of this preset, with the run's values and `in_use` over them
+        (the learning rates the run has now)."""
+        values = {**prepared.config, **(in_use or {})}
+        self.pop_screen()
+        if isinstance(self.screen, FormScreen):
+            self.screen.show_values(values)
+        else:
+            self.open_form(prepared.preset, values)
 
     def compare_session(self, current=None) -> None:
         """Overlay the runs of this session (and the one on screen) that have a directory."""

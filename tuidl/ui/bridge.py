@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import os
+import queue
 import signal
 import threading
 import time
@@ -35,18 +36,13 @@ class LiveRun(EventSource):
     summary says 'stopped') when this process goes away or sends it SIGTERM or SIGHUP.
     """
 
-    def __init__(self, prepared, out_root: str = "runs"):
-        from tuidl.engine.control import Control
-        ctx = spawn_context()
+    def __init__(self, prepared, out_root: str = "runs", warm: Warm | None = None):
         self.prepared = prepared
-        self.queue = ctx.Queue()
-        self.control = Control(ctx)
-        # a divergence goes back to the last finite checkpoint and pauses, for the user to
-        # change the learning rate and resume, instead of ending the run
-        self.control.pause_on_divergence = True
-        self.process = ctx.Process(target=_train_in_child, name="tuidl-engine", daemon=True,
-                                   args=(prepared, out_root, self.queue, self.control))
-        self.process.start()
+        # kept: the queues must outlive the child's start (it rebuilds them from their names)
+        self.warm = warm if warm is not None and warm.process.is_alive() else Warm()
+        self.queue, self.control, self.process = (self.warm.queue, self.warm.control,
+                                                  self.warm.process)
+        self.warm.jobs.put((prepared, out_root))  # a warm child starts at once, a cold later
         # A reader thread takes events off the queue as they come. A child killed halfway
         # through writing one (the out-of-memory killer's SIGKILL; large events are not one
         # atomic pipe write) leaves a message that can never be read whole: only this daemon
@@ -102,6 +98,33 @@ class LiveRun(EventSource):
             self.process.join(timeout)
 
 
+class Warm:
+    """A training process started ahead of its run: it imports torch and the engine while
+    the user is still on the form, then waits for the one job it is sent
+    (`jobs`: the prepared config and the runs folder, or None to end). A LiveRun that takes
+    it only hands over the job, so a start costs no interpreter start and no torch import."""
+
+    def __init__(self):
+        from tuidl.engine.control import Control
+        ctx = spawn_context()
+        self.queue = ctx.Queue()
+        self.jobs = ctx.Queue()
+        self.control = Control(ctx)
+        # a divergence goes back to the last finite checkpoint and pauses, for the user to
+        # change the learning rate and resume, instead of ending the run
+        self.control.pause_on_divergence = True
+        self.process = ctx.Process(target=_train_in_child, name="tuidl-engine", daemon=True,
+                                   args=(self.jobs, self.queue, self.control))
+        self.process.start()
+
+    def close(self) -> None:
+        """Not needed after all: the child has no run and nothing to save, so it is ended at
+        once (it may still be importing torch)."""
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+
+
 def spawn_context():
     """The 'spawn' context, with its resource tracker started while stdio are real files:
     inside a running Textual app they are not, and the tracker could not start then."""
@@ -136,7 +159,7 @@ def _stop_on_signals(control) -> None:
             signal.signal(getattr(signal, name), stop)
 
 
-def _train_in_child(prepared, out_root: str, events, control) -> None:
+def _train_in_child(jobs, events, control) -> None:
     # The terminal belongs to the app: nothing the child prints may reach it.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -148,7 +171,21 @@ def _train_in_child(prepared, out_root: str, events, control) -> None:
     _stop_on_signals(control)
     from tuidl.config import TuidlError
     from tuidl.events import Status
-    from tuidl.runner import execute
+    from tuidl.runner import execute, warm_up
+    warm_up()  # the heavy imports, before the job comes
+    job = None
+    while job is None and not control.stop.is_set():  # an orphan stops waiting too
+        try:
+            job = jobs.get(timeout=PARENT_CHECK_S)
+        except queue.Empty:
+            continue
+        if job is None:  # not needed after all
+            break
+    if job is None:
+        events.close()
+        events.join_thread()
+        return
+    prepared, out_root = job
     try:
         execute(prepared, out_root=out_root, sinks=[events.put], control=control)
     except TuidlError as e:

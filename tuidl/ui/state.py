@@ -79,6 +79,8 @@ class RunState:
     epoch: int = 0
     started: float | None = None
     last_time: float | None = None
+    paused_since: float | None = None  # the time of the pause in force, if any
+    paused_for: float = 0.0  # seconds spent paused before it: not training time
     rate: float | None = None
     rate_unit: str = "samples"
     step_series: dict[str, Series] = field(default_factory=dict)
@@ -153,6 +155,11 @@ class RunState:
                     del hist[:-SYSTEM_HISTORY]
         elif isinstance(event, Status):
             self.status, self.message = event.status, event.message or self.message
+            if event.status == "paused" and self.paused_since is None:
+                self.paused_since = event.time
+            elif event.status != "paused" and self.paused_since is not None:
+                self.paused_for += max(0.0, event.time - self.paused_since)
+                self.paused_since = None
         elif isinstance(event, Summary):
             self.summary = event
             self.status = event.status
@@ -165,10 +172,13 @@ class RunState:
 
     @property
     def elapsed(self) -> float:
+        """Training time: from the start to now (or the end), less the time spent paused."""
         if self.started is None:
             return 0.0
         end = self.last_time if self.status not in ("running", "paused") else time.time()
-        return max(0.0, (end or self.started) - self.started)
+        if self.paused_since is not None:
+            end = self.paused_since  # the clock stops while paused
+        return max(0.0, (end or self.started) - self.started - self.paused_for)
 
     @property
     def eta(self) -> float | None:

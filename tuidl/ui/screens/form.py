@@ -69,7 +69,7 @@ class ParamField(Vertical):
 
 
 class FormScreen(Screen):
-    BINDINGS = [Binding("ctrl+r", "start", "start"), Binding("ctrl+d", "reset", "defaults"),
+    BINDINGS = [Binding("ctrl+r", "start", "start"), Binding("ctrl+o", "reset", "defaults"),
                 Binding("escape", "app.pop_screen", "back"),
                 Binding("f1", "app.help", "help")]
 
@@ -86,7 +86,7 @@ class FormScreen(Screen):
                 yield ParamField(p, self.values.get(p.name, p.default))
         with Horizontal(id="form-buttons"):
             yield Button("Start  ctrl+r", id="start", variant="success")
-            yield Button("Defaults  ctrl+d", id="reset")
+            yield Button("Defaults  ctrl+o", id="reset")
             yield Static(id="form-status")
         yield Footer()
 
@@ -115,6 +115,15 @@ class FormScreen(Screen):
             self.action_start()
         elif event.button.id == "reset":
             self.action_reset()
+
+    def show_values(self, values: dict[str, Any]) -> None:
+        """Fill the fields with `values` (a run's, coming back to edit it); reset still goes
+        back to what the form opened with."""
+        for f in self.fields():
+            if f.param.name in values:
+                self.query_one(f"#field-{f.param.name}").value = _text(values[f.param.name])
+                f.validate()
+        self._check()
 
     def action_reset(self) -> None:
         for f in self.fields():

@@ -12,7 +12,7 @@ KEYS = [
     ("picker", "↑/↓ enter", "choose a preset, open its form"),
     ("form", "tab / shift+tab", "move between fields"),
     ("form", "ctrl+r", "start the run (only when every value is valid)"),
-    ("form", "ctrl+d", "reset every field to the preset's values"),
+    ("form", "ctrl+o", "reset every field to the preset's values"),
     ("training", "space", "pause / resume"),
     ("training", "n", "single step (pauses first)"),
     ("training", "s", "stop the run (its directory stays resumable)"),

@@ -43,7 +43,7 @@ STEERING = {"pause", "single_step", "stop", "lr"}
 MIN_OTHER = 6  # rows (borders included) a second side panel needs beside a gradient lesson
 GRAD_TITLE = "gradient L2 norm per layer"
 NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
-UNFINISHED = ("waiting", "running", "paused")  # a run in these has not said how it ended
+UNFINISHED = ("waiting", "starting", "running", "paused")  # a run that has not said how it ended
 
 
 class TrainingScreen(Screen):
@@ -101,6 +101,10 @@ class TrainingScreen(Screen):
         self.restarts = self.skipped = self.unreadable = 0  # a followed file's trouble
         self.solo: str | None = None  # v: the side panel shown alone (below WIDE)
         self.quit_asked = -1e9  # monotonic time of a first q on a live run
+        if isinstance(source, LiveRun) and self.state.status == "waiting":
+            # from the first frame: the key was taken, the process is at work
+            self.state.status = "starting"
+            self.state.message = "building the data and the model …"
         # the two panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
         self.task_view = TaskViewWidget(id="task-view")
@@ -332,8 +336,12 @@ class TrainingScreen(Screen):
             self.app.start_run(run.prepared, replace=True)
 
     def action_edit(self) -> None:
+        """Back to the form, holding the values in use: the learning rates as the run has
+        them now (after `[` or `]`), the rest as it started."""
         if run := self._run():
-            self.app.edit_run(run.prepared)
+            in_use = {key: self.state.metrics[key] for key, _ in run.prepared.preset.spec.lr_keys
+                      if key in self.state.metrics}
+            self.app.edit_run(run.prepared, in_use)
 
     def action_lr(self, factor: float) -> None:
         """Every learning rate of the run (its spec's lr keys: lr, or a GAN's lr_g and lr_d)

@@ -9,7 +9,7 @@ from tuidl.ui.widgets.base import StateView
 
 STATUS_STYLE = {"running": "bold green", "paused": "bold yellow", "completed": "bold cyan",
                 "stopped": "bold yellow", "diverged": "bold magenta", "failed": "bold red",
-                "waiting": "dim"}
+                "waiting": "dim", "starting": "bold yellow"}
 
 
 def _clock(seconds: float | None) -> str:
@@ -38,7 +38,7 @@ class RunHeader(StateView):
         lrs = [(key, s.metrics[key]) for key, _ in s.spec.lr_keys if key in s.metrics]
         if lrs:
             parts.append((" " + " ".join(f"{k} {v:.3g}" for k, v in lrs) + " ", "", 3))
-        if s.rate is not None:
+        if s.rate is not None and s.status != "paused":  # a paused run's rate means nothing
             parts.append((f" {s.rate:,.0f} {s.rate_unit}/s ", "dim", 5))
         parts.append((f" {_clock(s.elapsed)}", "", 2))
         if s.eta is not None:
