@@ -204,3 +204,20 @@ async def test_a_start_says_starting_from_its_first_frame(tmp_path, monkeypatch)
         assert "waiting" not in header
         assert await wait(pilot, lambda: screen.state.step > 0, 30)
         assert screen.state.message == ""  # "starting: …" is gone once it trains
+
+
+async def test_any_key_closes_help_and_only_that_one_is_taken():
+    from tuidl.ui.screens.help import HelpScreen
+    app = TuidlApp(source=FileFollower(FIXTURES / "xor-mlp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        training = app.screen
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("down")  # scrolls, stays open
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("space")
+        assert app.screen is training
+        await pilot.press("v")  # the next key is the training screen's again
+        await pilot.pause(0.2)
+        assert training.solo is not None

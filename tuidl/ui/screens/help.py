@@ -31,8 +31,20 @@ KEYS = [
 ]
 
 
+SCROLL_KEYS = {"up", "down", "pageup", "pagedown", "home", "end"}
+
+
 class HelpScreen(ModalScreen):
+    """Any key but the scrolling ones closes it: a key pressed while it was still opening
+    (Esc right after ?) leaves it open, and the next key, whatever it is, must not be lost
+    to it in turn."""
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "close")]
+
+    def on_key(self, event) -> None:
+        if event.key not in SCROLL_KEYS and self.app.screen is self:
+            event.stop()
+            event.prevent_default()
+            self.app.pop_screen()
 
     def compose(self) -> ComposeResult:
         table = Table("screen", "key", "what it does", box=None, pad_edge=False)
@@ -40,7 +52,7 @@ class HelpScreen(ModalScreen):
             table.add_row(*row)
         with VerticalScroll(id="help-box"):  # scrolls on a terminal shorter than the list
             yield Static(table)
-            yield Static("escape or ? closes this help", classes="dim")
+            yield Static("any key closes this help (↑ ↓ scroll it)", classes="dim")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").border_title = "keys"
