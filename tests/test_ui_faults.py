@@ -20,7 +20,8 @@ from tuidl.ui.screens.compare import CompareScreen
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.help import HelpScreen
 from tuidl.ui.screens.picker import PickerScreen
-from tuidl.ui.screens.training import WIDE, TrainingScreen
+from tuidl.ui.screens.side_layout import WIDE
+from tuidl.ui.screens.training import TrainingScreen
 
 from pilot_tools import SIZE, start
 from pilot_tools import wait as _wait
