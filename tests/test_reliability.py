@@ -127,6 +127,49 @@ def test_a_second_ctrl_c_ends_the_run_at_its_checkpoint_and_says_so(tmp_path, ga
     assert done.returncode == 0 and json.loads(done.stdout)["status"] == "completed", done.stderr
 
 
+def test_ctrl_c_inside_torch_save_stays_an_interrupt_and_leaves_no_temp_file(tmp_path,
+                                                                           monkeypatch):
+    """torch's zip writer turns a KeyboardInterrupt raised mid-save into a RuntimeError
+    ("unexpected pos") as it closes; the run must read it as interrupted, not failed."""
+    import tuidl.engine.checkpoint as ck
+
+    def save(obj, f):
+        try:
+            f.write(b"PK half")
+            raise KeyboardInterrupt
+        finally:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos 64 vs 0")
+    monkeypatch.setattr(ck.torch, "save", save)
+    engine = type("E", (), {"state_dict": lambda self: {}})()
+    with pytest.raises(KeyboardInterrupt):
+        ck.save_checkpoint(str(tmp_path / "checkpoint.pt"), engine)
+    assert list(tmp_path.iterdir()) == []
+
+
+SIGNAL_UNDER_A_LOCK = """
+import os, signal, time
+from tuidl.engine.control import Control
+from tuidl.engine.signals import stop_on_signals
+control = Control()
+with stop_on_signals(control):
+    with control.stop._cond:  # the main thread holds the Event's lock, as inside set()
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here, with the lock held
+    deadline = time.monotonic() + 10
+    while not control.stop.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)
+print(control.stop.is_set(), control.stop_signal)
+"""
+
+
+def test_a_signal_that_lands_while_an_event_lock_is_held_still_stops_and_never_hangs():
+    """Two Ctrl+C a moment apart once hung a run for ever: the second handler ran inside the
+    first one's Event.set(), waiting on the lock its own thread held."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_UNDER_A_LOCK], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.stdout.split() == ["True", str(int(signal.SIGINT))], done.stderr
+
+
 def test_a_run_interrupted_before_its_first_checkpoint_says_nothing_is_kept(tmp_path):
     def interrupt(event):
         if event.type == "scalars" and event.step >= 5:

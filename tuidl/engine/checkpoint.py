@@ -44,9 +44,23 @@ def save_checkpoint(path: str, engine: Any) -> None:
             f.flush()
             os.fsync(f.fileno())
         replace_durably(tmp, path)
-    except BaseException:  # a full disk, a signal: no torn temp file; the last one stands
+    except BaseException as e:  # a full disk, a signal: no torn temp file; the last one stands
         tmp.unlink(missing_ok=True)
+        if not isinstance(e, KeyboardInterrupt) and _interrupted(e):
+            # Ctrl+C inside torch.save: its zip writer, closing, raises a RuntimeError
+            # ("unexpected pos") over the KeyboardInterrupt; the run was interrupted, not failed
+            raise KeyboardInterrupt from e
         raise
+
+
+def _interrupted(e: BaseException | None) -> bool:
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__context__
+    return False
 
 
 def checkpoint_position(path: str) -> tuple[int, int, dict[str, float]] | None:

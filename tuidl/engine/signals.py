@@ -10,15 +10,56 @@ another thread this does nothing.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from tuidl.engine.control import Control
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
+
+
+class Relay:
+    """Runs `act(signum)` on a thread of its own for each signal handed to `send`.
+
+    A Python signal handler runs in the main thread between two bytecodes, possibly while that
+    thread holds an Event's lock (inside `set`, `wait`, `is_set` of a multiprocessing Event),
+    or inside an earlier handler: an `Event.set()` there can wait for ever on a lock its own
+    thread holds. So a handler takes no lock: it writes the signal's number to a pipe, and
+    this thread does what takes locks."""
+
+    def __init__(self, act: Callable[[int], None]):
+        self._r, self._w = os.pipe()
+        self._thread = threading.Thread(target=self._loop, args=(act,), name="tuidl-signals",
+                                        daemon=True)
+        self._thread.start()
+
+    def send(self, signum: int) -> None:
+        """From a signal handler: async-signal-safe, takes no Python lock."""
+        os.write(self._w, bytes([signum]))  # signal numbers: 1 to 64
+
+    def _loop(self, act: Callable[[int], None]) -> None:
+        while data := os.read(self._r, 64):
+            for signum in data:
+                if signum == 0:  # close(): every signal sent before it has been acted on
+                    return
+                act(signum)
+
+    def close(self) -> None:
+        os.write(self._w, b"\0")
+        self._thread.join(timeout=5)
+        os.close(self._w)
+        os.close(self._r)
+
+
+def _stop(control: Control) -> Callable[[int], None]:
+    def act(signum: int) -> None:
+        control.stop_signal = signum
+        control.request_stop()
+    return act
 
 
 @contextmanager
@@ -31,16 +72,19 @@ def stop_on_signals(control: Control, repeats_interrupt: bool = True) -> Iterato
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    raised = []
+    seen: list[int] = []  # list.append: atomic even when one handler interrupts another
+    raised: list[int] = []
+    relay = Relay(_stop(control))
 
     def handler(signum, frame):
-        if control.stop.is_set() and signum == signal.SIGINT and repeats_interrupt:
-            if control.interruptible and not raised:
+        if seen:
+            if (signum == signal.SIGINT and repeats_interrupt and control.interruptible
+                    and not raised):
                 raised.append(signum)
                 raise KeyboardInterrupt  # a second Ctrl+C: stop now
             return
-        control.stop_signal = signum
-        control.request_stop()
+        seen.append(signum)
+        relay.send(signum)
 
     previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
@@ -48,6 +92,7 @@ def stop_on_signals(control: Control, repeats_interrupt: bool = True) -> Iterato
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+        relay.close()  # a signal that came during the last files still asks for the stop
 
 
 def signal_name(signum: int) -> str:

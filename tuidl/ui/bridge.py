@@ -149,11 +149,18 @@ def _stop_when_orphaned(parent: int, events, control) -> None:
 def _stop_on_signals(control) -> None:
     """SIGTERM, or SIGHUP when the terminal goes away (it reaches the whole process group):
     stop the run cleanly; a second one ends the child at once. (While the engine trains,
-    tuidl.engine.signals handles them the same way.)"""
-    def stop(signum, frame):
-        signal.signal(signum, signal.SIG_DFL)
+    tuidl.engine.signals handles them the same way.) The handler takes no lock: the relay's
+    thread asks for the stop."""
+    from tuidl.engine.signals import Relay
+
+    def ask(signum: int) -> None:
         control.stop_signal = signum
         control.request_stop()
+    relay = Relay(ask)
+
+    def stop(signum, frame):
+        signal.signal(signum, signal.SIG_DFL)
+        relay.send(signum)
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
