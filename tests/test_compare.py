@@ -33,13 +33,18 @@ def test_compare_runs_every_combination_and_keeps_each_run(tmp_path):
     assert [r["variant"] for r in saved["runs"]] == [r["variant"] for r in data["runs"]]
 
 
-def test_compare_table_names_the_axes(tmp_path):
+def test_compare_table_names_runs_by_what_differs_and_metrics_by_their_keys(tmp_path):
+    """Each row is `optimizer=adam`, as on the compare screen; each metric column is the key
+    summary.json and metrics.csv use (`val_accuracy`), as every table names it."""
     result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer=sgd,adam",
                                  "--epochs", "2", "--out", str(tmp_path)],
                            env={"COLUMNS": "100"})
     assert result.exit_code == 0
-    assert "optimizer" in result.stdout and "val accuracy" in result.stdout
-    assert "adam" in result.stdout and "healthy" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "status" in line).split()
+    assert header == ["run", "status", "train_loss", "val_loss", "val_accuracy", "seconds",
+                      "gradients"]
+    assert "optimizer=sgd" in result.stdout and "optimizer=adam" in result.stdout
+    assert "healthy" in result.stdout
 
 
 def test_a_bad_variant_fails_before_anything_runs(tmp_path):

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -287,37 +286,28 @@ def test_an_exception_while_the_data_loads_is_a_failed_run_too(tmp_path, monkeyp
 
 
 def test_a_diverging_run_under_a_front_end_goes_back_to_its_checkpoint_and_pauses(tmp_path):
+    from engine_tools import Steered
     control = Control()
     control.pause_on_divergence = True
-    seen, box = [], {}
+    blown = []
 
-    def sink(event):
-        seen.append(event)
-        if event.type == "eval" and event.epoch == 3 and "blown" not in box:
-            box["blown"] = True
+    def blow_up_after_epoch_3(event):
+        if event.type == "eval" and event.epoch == 3 and not blown:
+            blown.append(True)
             control.set_lr(1e6)  # from the next step on: NaN within a few steps
-
-    def train():
-        box["summary"] = execute(prepare("mlp-spiral", ["epochs=6", "optimizer=sgd",
-                                                        "lr=0.1"]),
-                                 out_root=str(tmp_path), sinks=[sink], control=control)
-    thread = threading.Thread(target=train, daemon=True)
-    thread.start()
+    run = Steered(tmp_path, "mlp-spiral", ["epochs=6", "optimizer=sgd", "lr=0.1"], control,
+                  blow_up_after_epoch_3)
     try:
-        deadline = time.monotonic() + 60
-        while not any(e.type == "status" and e.status == "paused" for e in seen):
-            assert time.monotonic() < deadline and thread.is_alive()
-            time.sleep(0.02)
-        paused = next(e for e in seen if e.type == "status" and e.status == "paused")
+        paused = run.wait_for(lambda e: e.type == "status" and e.status == "paused")
         assert paused.message.startswith("diverged: the loss went NaN/inf at step ")
         assert f"back at step {paused.step}, the last finite checkpoint" in paused.message
         assert 1 <= paused.epoch <= 3  # checkpoints come after evals, at most every 2 s
         control.set_lr(0.1)
         control.unpause()
-        thread.join(60)
+        run.thread.join(60)
     finally:
         control.request_stop()  # never leave a paused engine behind
-    summary = box["summary"]
+    summary = run.summary
     assert summary.status == "completed" and summary.epochs == 6
     assert all(torch.isfinite(t).all() for t in _weights(summary.run_dir).values())
 

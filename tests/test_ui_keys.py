@@ -13,7 +13,7 @@ from tuidl.events import RunStart, Status
 from tuidl.runner import execute, prepare
 from tuidl.ui.app import TuidlApp
 from tuidl.ui.bridge import FileFollower
-from tuidl.ui.screens.compare import CompareScreen, differing_labels
+from tuidl.ui.screens.compare import CompareScreen, differing_labels, title_of
 from tuidl.ui.screens.training import TrainingScreen
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.header import RunHeader
@@ -40,6 +40,8 @@ async def test_the_compare_overlay_names_runs_by_what_differs(spirals):
         key = screen.query_one("#overlay").render().plain
         assert "activation=relu" in key and "activation=tanh" in key
         assert "activation=tanh" in [str(c) for c in screen.table().columns[0]._cells]
+        title = str(screen.query_one("#compare-title").render())
+        assert title == "mlp-spiral: 2 runs differing in activation", title
 
 
 def test_labels_fall_back_to_the_directory_and_stay_distinct():
@@ -52,6 +54,9 @@ def test_labels_fall_back_to_the_directory_and_stay_distinct():
     d.config = {**d.config, "lr": 0.5}
     assert differing_labels([a, b, d], ["x", "y", "z"]) == ["lr=0.03", "lr=0.5 (y)",
                                                              "lr=0.5 (z)"]
+    assert title_of([a, b, d]) == "xor-mlp: 3 runs differing in lr"
+    assert title_of([a, c]) == "comparing 2 runs of cnn-digits, xor-mlp"
+    assert title_of([RunState(), RunState()]) == "comparing 2 runs"
 
 
 async def test_esc_goes_back_from_compare_and_never_quits():
@@ -221,3 +226,36 @@ async def test_any_key_closes_help_and_only_that_one_is_taken():
         await pilot.press("v")  # the next key is the training screen's again
         await pilot.pause(0.2)
         assert training.solo is not None
+
+
+async def test_help_then_esc_back_to_back_leaves_help_closed():
+    """A terminal delivers `?` and Esc one after the other, before help is drawn: Esc must
+    still reach help and close it, and the next key belongs to the training screen."""
+    from textual import events
+    app = TuidlApp(source=FileFollower(FIXTURES / "xor-mlp"))
+    async with app.run_test(size=SIZE) as pilot:
+        training = app.screen
+        assert await wait(pilot, lambda: training.state.finished and training.drawn >= 0, 10)
+        await pilot.pause(0.1)
+        for key, char in (("question_mark", "?"), ("escape", None), ("v", "v")):
+            app.post_message(events.Key(key, char))
+        assert await wait(pilot, lambda: training.solo is not None, 5)
+        assert app.screen is training
+
+
+def test_header_and_device_panel_show_one_throughput_and_none_while_paused():
+    from tuidl.events import Scalars, System
+    from tuidl.ui.widgets.device_panel import DevicePanel
+    state = RunState()
+    state.apply(RunStart(time=100.0, preset="p", family="mlp"))
+    state.apply(Status(time=100.0, status="running"))
+    state.apply(Scalars(time=101.0, step=10, values={"loss": 1.0, "samples_per_s": 12345.0}))
+    state.apply(System(time=101.0, step=10, device="cpu", cpu_percent=90.0, rss_mb=300.0,
+                       step_ms=2.5))
+    header, panel = RunHeader(), DevicePanel()
+    for status, shown in (("running", True), ("paused", False), ("completed", True)):
+        state.apply(Status(time=102.0, step=10, status=status))
+        header.state = panel.state = state
+        texts = (header.render().plain, panel.render().plain)
+        assert all(("12,345 samples/s" in t) == shown for t in texts), (status, texts)
+        assert ("ms/step" in texts[1]) == shown

@@ -325,16 +325,15 @@ def compare_cmd(
     spec = variants[0].prepared.preset.spec
     prim_key = next((p[0] for r in results if (p := primary_metric(spec, r["metrics"]))),
                     "metric")
-    keys = [part.split("=")[0] for part in results[0]["variant"].split(" ")]
-    table.add_column(plain(" ".join(keys)), no_wrap=True)
-    for col in ("status", "loss", "val loss", prim_key.replace("_", " "), "s", "gradients"):
+    # runs named by what differs (as on the compare screen); metrics by their keys in
+    # summary.json and metrics.csv, the one naming every table uses
+    loss_key = f"train_{spec.loss_key}"
+    for col in ("run", "status", loss_key, "val_loss", prim_key, "seconds", "gradients"):
         table.add_column(col, no_wrap=True)
     for r in results:
         m = r["metrics"]
-        loss = m.get(f"train_{spec.loss_key}")
-        values = " ".join(part.split("=", 1)[1] for part in r["variant"].split(" "))
-        table.add_row(plain(values), r["status"], _num(loss), _num(m.get("val_loss")),
-                      _num(m.get(prim_key)), f"{r['seconds']:.1f}",
+        table.add_row(plain(r["variant"]), r["status"], _num(m.get(loss_key)),
+                      _num(m.get("val_loss")), _num(m.get(prim_key)), f"{r['seconds']:.1f}",
                       (r.get("diagnosis") or {}).get("verdict", ""))
     out.print(table)
     out.print(visible(f"runs and compare.json in {folder}"), highlight=False, markup=False,

@@ -82,6 +82,7 @@ class Engine(Steering):
         self.error_traceback = ""
         self.paused = False
         self.seen_changes = -1  # the control's change counter at the last look (none yet)
+        self.waited = 0.0  # seconds spent paused since the last log: not training time
         self.saved_at = -math.inf
         self.interrupted = False  # a second Ctrl+C: the run ends at its last checkpoint
         self.n_evals = 0
@@ -242,9 +243,10 @@ class Engine(Steering):
                     now = time.perf_counter()
                     meter.fold()
                     sums, count = meter.interval()
-                    if not self._log(sums, count, samples / max(now - t_log, 1e-9)):
+                    busy = max(now - t_log - self.waited, 1e-9)  # a pause is not training
+                    if not self._log(sums, count, samples / busy):
                         return "diverged", self._divergence("the loss")
-                    samples, t_log = 0, now
+                    samples, t_log, self.waited = 0, now, 0.0
                 if self.max_steps is not None and self.step >= self.max_steps:
                     self.epochs = self.epoch + 1  # a dry run: this epoch's eval is the last
                     break

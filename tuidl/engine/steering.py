@@ -7,6 +7,7 @@ Cost: one unlocked read of the control's change counter per step while nothing i
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tuidl.engine.checkpoint import load_checkpoint
@@ -47,12 +48,16 @@ class Steering:
                 self.paused = True
                 self._emit(Scalars, values=self._lrs())  # what the next step uses, not the
                 self._emit(Status, status="paused")  # last log's (steps may have gone since)
-            while not c.resume.is_set() and not c.stop.is_set():
-                self._take_requests()  # an lr change before a single step applies to it
-                if c.take_single_step():
-                    return True
-                c.wake.wait(0.05)
-                c.wake.clear()
+            t0 = time.perf_counter()
+            try:
+                while not c.resume.is_set() and not c.stop.is_set():
+                    self._take_requests()  # an lr change before a single step applies to it
+                    if c.take_single_step():
+                        return True
+                    c.wake.wait(0.05)
+                    c.wake.clear()
+            finally:
+                self.waited += time.perf_counter() - t0  # throughput counts training time
         if self.paused and not c.stop.is_set():
             self.paused = False
             self._emit(Status, status="running")

@@ -181,6 +181,12 @@ class RunState:
         return max(0.0, (end or self.started) - self.started - self.paused_for)
 
     @property
+    def live_rate(self) -> float | None:
+        """Throughput as the header and the device panel both show it: the engine's last
+        reading (training time only); none while paused, when it would mean nothing."""
+        return None if self.status == "paused" else self.rate
+
+    @property
     def eta(self) -> float | None:
         if not self.step or not self.total_steps or self.status != "running":
             return None

@@ -46,8 +46,7 @@ def differing_labels(states: list[RunState], fallbacks: list[str]) -> list[str]:
     if len({s.preset for s in states}) > 1:
         labels = [s.preset or f for s, f in zip(states, fallbacks)]
     else:
-        keys = sorted(k for k in set().union(*configs)
-                      if len({repr(c.get(k)) for c in configs}) > 1)
+        keys = differing_keys(states)
         if not keys:
             return list(fallbacks)
         more = " …" if len(keys) > MAX_KEYS else ""
@@ -55,6 +54,23 @@ def differing_labels(states: list[RunState], fallbacks: list[str]) -> list[str]:
                   for c in configs]
     return [f"{label} ({f})" if labels.count(label) > 1 else label
             for label, f in zip(labels, fallbacks)]
+
+
+def differing_keys(states: list[RunState]) -> list[str]:
+    """The hyperparameters whose values differ between the runs, sorted."""
+    configs = [s.config for s in states]
+    return sorted(k for k in set().union(*configs) if len({repr(c.get(k)) for c in configs}) > 1)
+
+
+def title_of(states: list[RunState]) -> str:
+    """What the runs share and what sets them apart: 'mlp-spiral: 2 runs differing in
+    activation', 'comparing 3 runs of mlp, xor-mlp'."""
+    presets = sorted({s.preset for s in states if s.preset})
+    if len(presets) != 1:
+        return f"comparing {len(states)} runs" + (f" of {', '.join(presets)}" if presets else "")
+    keys = differing_keys(states) if all(s.config for s in states) else []
+    return f"{presets[0]}: {len(states)} runs" + (
+        f" differing in {', '.join(keys)}" if keys else "")
 
 
 def expand(run_dirs: list[str | Path]) -> list[Path]:
@@ -124,6 +140,8 @@ class CompareScreen(Screen):
         self.drawn = version
         self.labels = differing_labels([state for _, _, state in self.runs],
                                        [label for label, _, _ in self.runs])
+        self.query_one("#compare-title", Static).update(
+            title_of([state for _, _, state in self.runs]))
         self.query_one(OverlayChart).draw(self.named())
         self.query_one("#compare-table", Static).update(self.table())
 

@@ -35,6 +35,7 @@ from tuidl.ui.widgets.task_view import TaskViewWidget
 # quarter of its speed, at 4 Hz with charts at 2 Hz under a tenth)
 REFRESH_HZ = 4  # events drained, header and status line
 CHART_HZ = 2  # charts and panels, at most; at once when the run's status changes
+ANSWER_S, ANSWER_LOOKS = 0.01, 100  # after a steering key: look this often, this many times
 QUIT_AGAIN = 3.0  # seconds in which a second q (or y) quits a live run
 # actions that act on a live run; of them, those that steer training while it runs
 CONTROLS = {"pause", "single_step", "stop", "restart", "edit", "lr"}
@@ -98,6 +99,8 @@ class TrainingScreen(SideLayout, Screen):
         self.restarts = self.skipped = self.unreadable = 0  # a followed file's trouble
         self.solo: str | None = None  # v: the side panel shown alone (below WIDE)
         self.quit_asked = -1e9  # monotonic time of a first q on a live run
+        self.answer_timer = None  # looks for the engine's answer to a steering key …
+        self.answer_until = 0.0  # … until then (monotonic time)
         if isinstance(source, LiveRun) and self.state.status == "waiting":
             # from the first frame: the key was taken, the process is at work
             self.state.status = "starting"
@@ -162,10 +165,27 @@ class TrainingScreen(SideLayout, Screen):
             # plotting is the app's main cost, and on a 2-core machine it takes from the
             # core that training would use: between chart frames only the header moves
             self.query_one(RunHeader).update_state(s)
+            for panel in self.query(DevicePanel):  # its throughput is the header's
+                panel.update_state(s)
             return
         if s.status != self.drawn_status:
+            self.drawn_status = s.status
             self.refresh_bindings()  # the footer offers what the run's state allows
-        self.drawn, self.drawn_at, self.drawn_status = s.version, now, s.status
+            if time.monotonic() < self.answer_until:
+                # the answer to a key (paused, running) shows at once; the panels, which
+                # take far longer to draw, follow right after that frame
+                self.query_one(RunHeader).update_state(s)
+                self._show_message(s)
+                self.call_after_refresh(self._redraw)
+                return
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Every panel, from the state as it is now."""
+        if not self.is_attached:  # closed before its turn came
+            return
+        s = self.state
+        self.drawn, self.drawn_at = s.version, time.monotonic()
         with self.app.batch_update():
             if s.has_confusion == self.has_class("-no-confusion"):
                 self._arrange()
@@ -175,11 +195,14 @@ class TrainingScreen(SideLayout, Screen):
             self._fit()
             self.call_after_refresh(self._fit)  # the message line may have taken a row
             self.set_class(s.system is not None, "-has-system")
-            msg = self.query_one("#message", Static)
-            msg.update(plain(f"{s.status}: {s.message}") if s.message else "")
-            msg.display = bool(s.message)  # no message, no blank row: the panels get it
-            msg.set_class(s.status in ("failed", "diverged"), "-error")
-            msg.set_class(s.status == "paused" and bool(s.message), "-warning")
+            self._show_message(s)
+
+    def _show_message(self, s: RunState) -> None:
+        msg = self.query_one("#message", Static)
+        msg.update(plain(f"{s.status}: {s.message}") if s.message else "")
+        msg.display = bool(s.message)  # no message, no blank row: the panels get it
+        msg.set_class(s.status in ("failed", "diverged"), "-error")
+        msg.set_class(s.status == "paused" and bool(s.message), "-warning")
 
     def _read_trouble(self) -> None:
         """A followed file that was rewritten starts a fresh state; unreadable lines are
@@ -201,21 +224,39 @@ class TrainingScreen(SideLayout, Screen):
             return None
         return self.source
 
+    def _answer_soon(self, answered) -> None:
+        """A key asked the engine for something: show its answer (`answered()` holds) as
+        soon as it comes, not at the next tick a quarter of a second later."""
+        def look() -> None:
+            self.pump()
+            if answered() or self.state.finished:
+                timer.stop()
+                self.answer_until = 0.0
+        if self.answer_timer is not None:
+            self.answer_timer.stop()
+        self.answer_until = time.monotonic() + ANSWER_S * ANSWER_LOOKS
+        timer = self.answer_timer = self.set_interval(ANSWER_S, look, repeat=ANSWER_LOOKS)
+
     def action_pause(self) -> None:
         if run := self._run():
-            if run.control.resume.is_set():
+            if pausing := run.control.resume.is_set():
                 run.control.pause()
             else:
                 run.control.unpause()
+            want = "paused" if pausing else "running"
+            self._answer_soon(lambda: self.state.status == want)
 
     def action_single_step(self) -> None:
         if run := self._run():
             run.control.pause()
             run.control.step_once()
+            step = self.state.step
+            self._answer_soon(lambda: self.state.step > step and self.state.status == "paused")
 
     def action_stop(self) -> None:
         if run := self._run():
             run.control.request_stop()
+            self._answer_soon(lambda: self.state.status not in ("running", "paused"))
 
     def action_restart(self) -> None:
         if run := self._run():

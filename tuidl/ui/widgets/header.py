@@ -38,8 +38,8 @@ class RunHeader(StateView):
         lrs = [(key, s.metrics[key]) for key, _ in s.spec.lr_keys if key in s.metrics]
         if lrs:
             parts.append((" " + " ".join(f"{k} {v:.3g}" for k, v in lrs) + " ", "", 3))
-        if s.rate is not None and s.status != "paused":  # a paused run's rate means nothing
-            parts.append((f" {s.rate:,.0f} {s.rate_unit}/s ", "dim", 5))
+        if s.live_rate is not None:  # the device panel shows the same figure
+            parts.append((f" {s.live_rate:,.0f} {s.rate_unit}/s ", "dim", 5))
         parts.append((f" {_clock(s.elapsed)}", "", 2))
         if s.eta is not None:
             parts.append((f" eta {_clock(s.eta)}", "dim", 6))
