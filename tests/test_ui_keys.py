@@ -187,7 +187,7 @@ async def test_an_exploding_run_goes_back_pauses_and_continues_at_a_lower_lr(tmp
             return loss is not None and any(x > 8 and math.isfinite(y)
                                              for x, y in zip(loss.x, loss.y))
         assert await wait(pilot, finite_past_the_blow_up, 30)
-        assert screen.state.status == "running"
+        assert screen.state.status in ("running", "completed")  # 20 epochs go fast
         assert screen.state.metrics["lr"] == pytest.approx(3e-4 / 64)
         await pilot.press("s")
         assert await wait(pilot, lambda: screen.state.finished, 30)
@@ -259,3 +259,25 @@ def test_header_and_device_panel_show_one_throughput_and_none_while_paused():
         texts = (header.render().plain, panel.render().plain)
         assert all(("12,345 samples/s" in t) == shown for t in texts), (status, texts)
         assert ("ms/step" in texts[1]) == shown
+
+
+async def test_plus_trains_a_finished_run_on_in_its_own_directory(tmp_path, monkeypatch):
+    """A short preset ends before its keys can be tried: `+` trains it on, on the same
+    screen and run directory, for as many epochs again."""
+    from textual.widgets._footer import FooterKey
+    monkeypatch.chdir(tmp_path)
+    app = TuidlApp(preset="xor-mlp")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot, 5)
+        assert await wait(pilot, lambda: screen.state.status == "completed", 60)
+        await pilot.pause(0.2)
+        footer = [k.description for k in app.screen.query(FooterKey) if k.region.width]
+        assert footer[0] == "more" and "pause" not in footer, footer
+        first_steps, run_dir = screen.state.step, screen.state.run_dir
+        await pilot.press("plus")
+        assert await wait(pilot, lambda: screen.state.epoch == 10
+                          and screen.state.status == "completed", 60)
+        assert app.screen is screen and screen.state.run_dir == run_dir
+        assert screen.state.step == 2 * first_steps
+    lines = (Path(run_dir) / "events.jsonl").read_text().splitlines()
+    assert sum('"type": "run_start"' in line for line in lines) == 2

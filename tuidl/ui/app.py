@@ -170,10 +170,15 @@ class TuidlApp(App):
             return
         self.start_run(prepared)
 
-    def start_run(self, prepared, replace: bool = False) -> None:
+    def take_warm(self) -> Warm | None:
+        """The training process waiting for a run; the next one starts once this one runs."""
         warm, self.warm = self.warm, None
-        screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root, warm=warm))
-        self.call_later(self.warm_next)  # and the one after it, once this one is on screen
+        self.call_later(self.warm_next)
+        return warm
+
+    def start_run(self, prepared, replace: bool = False) -> None:
+        screen = TrainingScreen(LiveRun(prepared, out_root=self.out_root,
+                                        warm=self.take_warm()))
         self.session_states.append(screen.state)
         if replace:
             self.switch_screen(screen)

@@ -16,6 +16,7 @@ KEYS = [
     ("training", "space", "pause / resume"),
     ("training", "n", "single step (pauses first)"),
     ("training", "s", "stop the run (its directory stays resumable)"),
+    ("training", "+", "after the end: train on (to its last epoch, or as many again)"),
     ("training", "r", "restart with the same settings"),
     ("training", "e", "edit hyperparameters (back to the form)"),
     ("training", "[ / ]", "halve / double the learning rate, live"),

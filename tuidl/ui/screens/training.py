@@ -51,6 +51,7 @@ class TrainingScreen(SideLayout, Screen):
         Binding("space", "pause", "pause"),
         Binding("n", "single_step", "step"),
         Binding("s", "stop", "stop"),
+        Binding("plus", "more", "more"),  # only once the run has ended: where pause was
         Binding("v", "cycle_view", "view"),
         Binding("l", "toggle_log", "log"),
         Binding("c", "compare", "compare"),
@@ -79,7 +80,16 @@ class TrainingScreen(SideLayout, Screen):
                 return False
         if action == "back":
             return len(self.app.screen_stack) > 2 or self._live_alive()
+        if action == "more":
+            return self._can_go_on()
         return True
+
+    def _can_go_on(self) -> bool:
+        """A live run that ended completed or stopped, with a checkpoint to go on from (its
+        process may still be writing the last files: `close` waits for it)."""
+        s = self.state
+        return (self.live and isinstance(self.source, LiveRun) and s.finished and s.status in ("completed", "stopped") and bool(s.run_dir)
+                and (Path(s.run_dir) / "checkpoint.pt").is_file())
 
     def _live_alive(self) -> bool:
         return isinstance(self.source, LiveRun) and self.source.alive and self.live
@@ -257,6 +267,29 @@ class TrainingScreen(SideLayout, Screen):
         if run := self._run():
             run.control.request_stop()
             self._answer_soon(lambda: self.state.status not in ("running", "paused"))
+
+    def action_more(self) -> None:
+        """Train on, on this screen, in the same run directory: a stopped run to its last
+        epoch, a completed one for as many epochs again (a short preset ends before its
+        keys can be tried; this one can then be paused, stepped and steered)."""
+        if not self._can_go_on():
+            return
+        from tuidl.config import TuidlError
+        from tuidl.runner import resume_prepared
+        s = self.state
+        epochs = s.epochs if s.status == "stopped" and s.epoch < s.epochs else 2 * s.epochs
+        try:
+            prepared = resume_prepared(s.run_dir, [f"epochs={epochs}"])
+        except TuidlError as e:
+            self.notify(visible(str(e)), severity="error", markup=False)
+            return
+        self.source.close()
+        self.source = LiveRun(prepared, out_root=str(Path(s.run_dir).parent),
+                              warm=self.app.take_warm(), run_dir=s.run_dir)
+        s.paused_for += max(0.0, time.time() - (s.last_time or time.time()))  # idle, not training
+        s.summary, s.status, s.message = None, "starting", f"training on to epoch {epochs} …"
+        s.version += 1
+        self.pump()
 
     def action_restart(self) -> None:
         if run := self._run():
