@@ -60,7 +60,8 @@ def test_standardisation_uses_the_training_split_only():
     x_val = torch.tensor([[100.0, 20.0]])
     data = Split(x_train, torch.tensor([0, 1]), x_val, torch.tensor([0]))
     everything = np.array([[0.0, 10.0], [2.0, 30.0], [100.0, 20.0]], dtype=np.float32)
-    scaled = standardize(data, everything)
+    scaled, warning = standardize(data, everything)
+    assert warning is None
     assert torch.allclose(data.x_train.mean(0), torch.zeros(2))
     assert torch.allclose(data.x_train.std(0, unbiased=False), torch.ones(2))
     assert data.x_val.tolist() == [[99.0, 0.0]]  # (100 - 1) / 1: the val row did not move them
@@ -121,3 +122,34 @@ def test_many_classes_give_a_summarised_confusion_matrix(tmp_path):
     assert len(confusion["labels"]) == 24 and confusion["labels"][-1] == "(other)"
     assert confusion["classes"] == 60 and sum(map(sum, confusion["matrix"])) == 240
     assert len(open(f"{run_dir}/confusion.csv").read().splitlines()) == 25
+
+
+def test_a_feature_constant_in_training_rows_keeps_val_loss_finite_and_is_warned_of(tmp_path):
+    """A border pixel no training digit touches, but some validation digits do: scaled by
+    1 (as scikit-learn's StandardScaler does), not by a 1e-8 floor that made the val loss
+    1e6 beside a fine accuracy; the run says so in one warning line."""
+    from tuidl.runner import prepare
+    config = prepare("mlp", ["dataset=x.csv"]).config
+    n = 400
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 3))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    # the rows tuidl.data.split puts in validation, for this seed and these fractions
+    order = np.random.default_rng(config["seed"] + 7919).permutation(n)
+    n_test = int(round(n * config["test_fraction"]))
+    val = order[n_test:][int(round(n * config["train_fraction"])):]
+    border = np.zeros(n)
+    border[val[:10]] = 255.0
+    path = tmp_path / "border.csv"
+    path.write_text("a,b,c,border,label\n" + "".join(
+        f"{a:.4f},{b:.4f},{c:.4f},{d:.0f},{label}\n"
+        for (a, b, c), d, label in zip(x, border, y)))
+    result = CliRunner().invoke(app, ["run", "mlp", "--set", f"dataset={path}", "--set",
+                                      "label_column=label", "--epochs", "5", "--json",
+                                      "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)["metrics"]
+    assert np.isfinite(metrics["val_loss"]) and metrics["val_loss"] < 10, metrics
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: 1 feature(s) constant in the training rows (border): "
+                        "centred and scaled by 1, not by their spread"], result.stderr

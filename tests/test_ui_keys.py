@@ -281,3 +281,21 @@ async def test_plus_trains_a_finished_run_on_in_its_own_directory(tmp_path, monk
         assert screen.state.step == 2 * first_steps
     lines = (Path(run_dir) / "events.jsonl").read_text().splitlines()
     assert sum('"type": "run_start"' in line for line in lines) == 2
+
+
+async def test_a_runs_data_warning_is_shown_once_as_text(tmp_path):
+    """run_start's warnings (a feature constant in the training rows …) come up as a toast,
+    its text as text: a CSV header is the user's, markup and escapes included."""
+    from tuidl.sinks.jsonl import JsonlSink
+    warning = "1 feature(s) constant in the training rows ([red]px\x1b[2J): centred"
+    sink = JsonlSink(tmp_path / "events.jsonl")
+    sink(RunStart(preset="p", family="mlp", warnings=[warning]))
+    sink(Status(status="running"))
+    sink.close()
+    app = TuidlApp(source=FileFollower(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        shown = [str(n.message) for n in app._notifications]
+    assert len(shown) == 1 and shown[0].startswith("warning: 1 feature(s) constant in the "
+                                                   "training rows ([red]px"), shown
+    assert "\x1b" not in shown[0]

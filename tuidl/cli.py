@@ -198,7 +198,7 @@ def run_cmd(
             prep = resume_prepared(resume, set_ or [], epochs=epochs, device=device)
         else:
             prep = prepare(preset, set_ or [], epochs=epochs, device=device, seed=seed)
-        sinks = []
+        sinks = [_say_warnings]
         if not as_json and not quiet:
             from tuidl.sinks.console import ConsoleProgress
             sinks.append(ConsoleProgress(err))
@@ -226,6 +226,13 @@ def run_cmd(
     if summary.status == "stopped" and control.stop_signal:
         raise typer.Exit(128 + control.stop_signal)  # the shell's convention: 130 SIGINT …
     raise typer.Exit(EXIT_CODES.get(summary.status, 1))
+
+
+def _say_warnings(event) -> None:
+    """What the data needed (a feature constant in the training rows …): one `warning:`
+    line each on stderr, whatever the output mode."""
+    for warning in getattr(event, "warnings", None) or ():
+        err.print(visible(f"warning: {warning}"), highlight=False, markup=False, soft_wrap=True)
 
 
 DRY_RUN_STEPS = 2

@@ -38,6 +38,7 @@ class RunStart(Event):
     total_steps: int = 0
     run_dir: str | None = None
     lesson: str = ""  # the panel that carries the preset's lesson ("": its family's)
+    warnings: list[str] = field(default_factory=list)  # what the data needed, said once
 
 
 @dataclass

@@ -63,6 +63,7 @@ class Task(ABC):
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.n_train = 0
         self.batch_size = int(config["batch_size"])
+        self.warnings: list[str] = []  # what the data needed, said once at the start
 
     @property
     def spec(self) -> Family:

@@ -39,7 +39,8 @@ class MLPTask(ClassifierTask):
             labels = ["0", "1"]
         data = split(x, y, c["train_fraction"], c["test_fraction"], c["seed"], device)
         if from_file and c["standardize"]:
-            x = standardize(data, x)
+            x, warning = standardize(data, x, table.features)
+            self.warnings += [warning] if warning else []
         model = build_mlp(x.shape[1], parse_ints(c["hidden"]), len(labels), c["activation"],
                           c["dropout"])
         init_weights(model, c["init"], c["init_scale"], c["activation"])

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuidl.events import Exported, Scalars, Status
+from tuidl.events import Exported, RunStart, Scalars, Status
 from tuidl.text import plain, visible
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.screens.side_layout import GRAD_TITLE, SideLayout
@@ -88,7 +88,8 @@ class TrainingScreen(SideLayout, Screen):
         """A live run that ended completed or stopped, with a checkpoint to go on from (its
         process may still be writing the last files: `close` waits for it)."""
         s = self.state
-        return (self.live and isinstance(self.source, LiveRun) and s.finished and s.status in ("completed", "stopped") and bool(s.run_dir)
+        return (self.live and isinstance(self.source, LiveRun) and s.finished
+                and s.status in ("completed", "stopped") and bool(s.run_dir)
                 and (Path(s.run_dir) / "checkpoint.pt").is_file())
 
     def _live_alive(self) -> bool:
@@ -157,6 +158,10 @@ class TrainingScreen(SideLayout, Screen):
                 continue
             if isinstance(event, Exported):
                 self._exported(event)
+            elif isinstance(event, RunStart):
+                for warning in event.warnings:  # what the data needed: said once, kept longer
+                    self.notify(visible(f"warning: {warning}"), severity="warning",
+                                markup=False, timeout=12)
             elif isinstance(event, Status) and event.status == "running" and not event.message:
                 self.state.message = ""  # resumed: why it paused (a divergence) is past
             if isinstance(event, Status) or (isinstance(event, Scalars) and any(
