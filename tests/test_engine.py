@@ -2,6 +2,8 @@
 import json
 import platform
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -70,10 +72,25 @@ def test_exploding_run_is_reported_diverged_at_its_exact_step_and_layer(train):
     assert not (run_dir / "model.pt").exists()  # diverged before any finite checkpoint
 
 
-def test_early_stopping_stops_before_the_last_epoch(train):
-    summary, _, _ = train("mlp", "epochs=200", "n_samples=200", "early_stopping=3", "lr=0.05")
+def test_early_stopping_stops_before_the_last_epoch_with_its_best_weights(train):
+    """As Keras' restore_best_weights: the summary's figures and model.pt are those of the
+    best eval, not of the `patience` evals after it, and the message says which epoch."""
+    from tuidl.runner import execute, prepare
+    summary, run_dir, events = train("mlp", "epochs=200", "n_samples=200", "early_stopping=3",
+                                     "lr=0.05")
     assert summary["status"] == "completed" and summary["epochs"] < 200
-    assert "early stopping" in summary["message"]
+    evals = [e for e in events if e["type"] == "eval"]
+    best = min(evals, key=lambda e: e["metrics"]["val_loss"])
+    assert evals[-1]["metrics"]["val_loss"] > best["metrics"]["val_loss"]
+    assert summary["metrics"]["val_loss"] == best["metrics"]["val_loss"]
+    assert summary["message"].startswith("early stopping: val loss did not improve for 3 evals")
+    assert f"the weights of epoch {best['epoch']}, its best, are restored" in summary["message"]
+    # the weights kept are the best epoch's: a run of exactly that many epochs ends on them
+    again = execute(prepare("mlp", ["epochs=" + str(best["epoch"]), "n_samples=200",
+                                    "lr=0.05"]), out_root=str(run_dir.parent))
+    kept = torch.load(run_dir / "model.pt", weights_only=True)
+    same = torch.load(Path(again.run_dir) / "model.pt", weights_only=True)
+    assert kept.keys() == same.keys() and all(torch.equal(kept[k], same[k]) for k in kept)
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path):

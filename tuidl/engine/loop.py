@@ -371,7 +371,13 @@ class Engine(Steering):
             self._emit(TaskView, kind=ev.view[0], data=ev.view[1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             return "diverged", self._divergence("the evaluation metrics")
-        reason = self.stopping.update(metrics.get("val_loss"))
+        reason = self.stopping.update(metrics.get("val_loss"), self.task.models, metrics,
+                                      self.epoch)
+        if reason and self.stopping.restore(self.task.models):
+            # the run ends with its best eval's weights, and its figures are that eval's
+            self.metrics = dict(self.stopping.best_metrics)
+            reason += (f"; the weights of epoch {self.stopping.best_epoch}, its best, are "
+                       "restored")
         stop = ("completed", reason) if reason else None
         # after an eval, at most every CHECKPOINT_EVERY_S seconds, and always at the end: a
         # stopped run resumes from its last checkpoint, at worst redoing those seconds

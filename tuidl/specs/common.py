@@ -27,7 +27,8 @@ _COMMON = {p.name: p for p in (
     Param("seed", int, 0, "random seed for data, initialisation and batching", min=0, max=2**31 - 1),
     Param("device", str, "auto", "auto, cpu, cuda, cuda:N or mps",
           pattern=r"auto|cpu|cuda(:\d+)?|mps"),
-    Param("early_stopping", int, 0, "stop after this many evals without a better val loss (0 = off)",
+    Param("early_stopping", int, 0, "stop after this many evals without a better val loss, "
+          "back on the best eval's weights (0 = off)",
           min=0, max=10_000),
     Param("train_fraction", float, 0.8, "share of the data used for training; the rest validates",
           min=0.05, max=0.95),
