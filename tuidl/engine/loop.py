@@ -144,7 +144,7 @@ class Engine(Steering):
                    total_params=sum(layer["params"] for layer in layers),
                    steps_per_epoch=self.task.steps_per_epoch,
                    total_steps=self.task.steps_per_epoch * self.epochs, run_dir=self.run_dir,
-                   lesson=self.lesson, warnings=list(getattr(self.task, "warnings", [])))
+                   lesson=self.lesson, warnings=list(self.task.warnings))
 
     # -- loop -----------------------------------------------------------------------------
     def run(self) -> Summary:

@@ -55,7 +55,8 @@ class Relay:
         os.close(self._r)
 
 
-def _stop(control: Control) -> Callable[[int], None]:
+def stop_request(control: Control) -> Callable[[int], None]:
+    """What a stop signal asks of `control`, for a Relay's thread: stop, naming the signal."""
     def act(signum: int) -> None:
         control.stop_signal = signum
         control.request_stop()
@@ -74,7 +75,7 @@ def stop_on_signals(control: Control, repeats_interrupt: bool = True) -> Iterato
         return
     seen: list[int] = []  # list.append: atomic even when one handler interrupts another
     raised: list[int] = []
-    relay = Relay(_stop(control))
+    relay = Relay(stop_request(control))
 
     def handler(signum, frame):
         if seen:

@@ -155,12 +155,8 @@ def _stop_on_signals(control) -> None:
     stop the run cleanly; a second one ends the child at once. (While the engine trains,
     tuidl.engine.signals handles them the same way.) The handler takes no lock: the relay's
     thread asks for the stop."""
-    from tuidl.engine.signals import Relay
-
-    def ask(signum: int) -> None:
-        control.stop_signal = signum
-        control.request_stop()
-    relay = Relay(ask)
+    from tuidl.engine.signals import Relay, stop_request
+    relay = Relay(stop_request(control))
 
     def stop(signum, frame):
         signal.signal(signum, signal.SIG_DFL)

@@ -187,6 +187,12 @@ class RunState:
         return None if self.status == "paused" else self.rate
 
     @property
+    def live_step_ms(self) -> float | None:
+        """Milliseconds per step from the latest hardware reading; none while paused (the
+        reading's wall time then holds the pause, not a slow step)."""
+        return None if self.status == "paused" or self.system is None else self.system.step_ms
+
+    @property
     def eta(self) -> float | None:
         if not self.step or not self.total_steps or self.status != "running":
             return None

@@ -138,10 +138,9 @@ class CompareScreen(Screen):
         if version == self.drawn:
             return
         self.drawn = version
-        self.labels = differing_labels([state for _, _, state in self.runs],
-                                       [label for label, _, _ in self.runs])
-        self.query_one("#compare-title", Static).update(
-            title_of([state for _, _, state in self.runs]))
+        states = [state for _, _, state in self.runs]
+        self.labels = differing_labels(states, [label for label, _, _ in self.runs])
+        self.query_one("#compare-title", Static).update(title_of(states))
         self.query_one(OverlayChart).draw(self.named())
         self.query_one("#compare-table", Static).update(self.table())
 

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tuidl.events import Exported, RunStart, Scalars, Status
+from tuidl.rundir import CHECKPOINT, EVENTS
 from tuidl.text import plain, visible
 from tuidl.ui.bridge import EventSource, LiveRun
 from tuidl.ui.screens.side_layout import GRAD_TITLE, SideLayout
@@ -40,7 +41,7 @@ QUIT_AGAIN = 3.0  # seconds in which a second q (or y) quits a live run
 # actions that act on a live run; of them, those that steer training while it runs
 CONTROLS = {"pause", "single_step", "stop", "restart", "edit", "lr"}
 STEERING = {"pause", "single_step", "stop", "lr"}
-NOT_EXPORTS = ("events.jsonl", "checkpoint.pt")  # run files that are not results to take away
+NOT_EXPORTS = (EVENTS, CHECKPOINT)  # run files that are not results to take away
 UNFINISHED = ("waiting", "starting", "running", "paused")  # a run that has not said how it ended
 
 
@@ -90,7 +91,7 @@ class TrainingScreen(SideLayout, Screen):
         s = self.state
         return (self.live and isinstance(self.source, LiveRun) and s.finished
                 and s.status in ("completed", "stopped") and bool(s.run_dir)
-                and (Path(s.run_dir) / "checkpoint.pt").is_file())
+                and (Path(s.run_dir) / CHECKPOINT).is_file())
 
     def _live_alive(self) -> bool:
         return isinstance(self.source, LiveRun) and self.source.alive and self.live

@@ -60,10 +60,10 @@ class DevicePanel(StateView):
         run = Text("run ", style="bold")
         if s.live_rate is not None:  # the header's figure; none while paused
             run.append(f"{s.live_rate:,.0f} {s.rate_unit}/s  ")
-        if s.status == "paused":  # a pause is not a slow step
+        if s.status == "paused":
             run.append("paused", style="dim")
-        elif sy.step_ms is not None:
-            run.append(f"{sy.step_ms:.2f} ms/step")
+        elif s.live_step_ms is not None:
+            run.append(f"{s.live_step_ms:.2f} ms/step")
         return Text("\n").join([*lines, host, run])
 
     @staticmethod
@@ -85,8 +85,7 @@ class DevicePanel(StateView):
             if g.get("power_w") is not None:
                 line.append(f" {g['power_w']:.0f}W")
             lines.append(line)
-        host = Text(f"{sy.step_ms:.2f} ms/step  "
-                    if sy.step_ms is not None and s.status != "paused" else "")
+        host = Text(f"{s.live_step_ms:.2f} ms/step  " if s.live_step_ms is not None else "")
         host.append(f"cpu {sy.cpu_percent:.0f}% ", style="" if sy.gpus else "bold")
         if not sy.gpus:
             host.append(sparkline(s.cpu_history)[-8:] + " ", style="cyan")
