@@ -43,6 +43,49 @@ def test_a_dead_model_beside_a_learning_one_is_vanishing():
     assert out[-1].states == ["vanishing", "vanishing", "healthy", "healthy"]
 
 
+def test_a_layer_a_hundred_times_below_its_best_is_vanishing_whatever_its_size():
+    """The relative rule has no absolute floor: 1/300 of the output layer's gradient is
+    vanishing at any scale; 1/30 is not."""
+    assert feed([[3e-3, 0.2, 1.0]] * 3)[-1].states == ["vanishing", "healthy", "healthy"]
+    assert feed([[3e-1, 20.0, 100.0]] * 3)[-1].verdict == "vanishing"
+    assert feed([[3e-2, 0.2, 1.0]] * 10)[-1].verdict == "healthy"
+
+
+def test_a_loss_that_does_not_move_judges_the_ratios_more_strictly():
+    """1/30 of the output layer's gradient: healthy while the loss falls, vanishing when it
+    has stayed at its first value for ten readings, and the explanation says so."""
+    norms = [3e-2, 0.2, 1.0]
+    d = Diagnoser()
+    falling = [d.update(LAYERS, norms, loss=2.3 * 0.9 ** k) for k in range(20)]
+    assert {x.verdict for x in falling} == {"healthy"}
+    d = Diagnoser()
+    stuck = [d.update(LAYERS, norms, loss=2.30 + 0.001 * (k % 2)) for k in range(20)]
+    assert [x.verdict for x in stuck].index("vanishing") == 11  # 10 readings, then 2 more
+    assert "the loss has not moved (2.3 at the first reading" in stuck[-1].explanation
+
+
+def test_a_gradient_that_fades_through_time_is_vanishing_and_clears_when_it_returns():
+    d = Diagnoser(remedies={"vanishing": "use an LSTM or GRU"})
+    fading = [1e-16 * 10 ** (t / 4) for t in range(60)]  # step 1 gets 2e-15 of step 60's
+    out = []
+    for _ in range(3):
+        d.through_time(fading)
+        out.append(d.update(LAYERS, [0.3, 0.5, 1.0]))
+    assert [x.verdict for x in out] == ["healthy", "healthy", "vanishing"]
+    assert out[-1].states == ["healthy"] * 3  # every layer learns; time is what fails
+    assert "through time: dL/dh at step 1 is 1.8e-15 of step 60's (60 steps)" in \
+        out[-1].explanation and out[-1].remedy == "use an LSTM or GRU"
+    state = d.state_dict()
+    for _ in range(3):
+        d.through_time([0.05] + [1.0] * 59)
+        last = d.update(LAYERS, [0.3, 0.5, 1.0])
+    assert last.verdict == "healthy"
+    again = Diagnoser()
+    again.load_state_dict(state)  # a checkpoint keeps the verdict
+    assert again.time_vanishing and again.update(LAYERS, [0.3, 0.5, 1.0]).verdict == \
+        "vanishing"
+
+
 def test_exploding_is_flagged_at_once_and_clears_after_calm_readings():
     out = feed([[0.5, 0.5, 1.0], [2e4, 3e4, 1e4]] + [[0.5, 0.5, 1.0]] * 3)
     assert [x.verdict for x in out] == ["healthy", "exploding", "exploding", "exploding",
@@ -54,7 +97,7 @@ def test_growth_by_orders_of_magnitude_is_exploding():
     out = feed([[0.1, 0.1, 0.1]] * 3 + [[20.0, 0.1, 0.1]])
     assert out[-1].states == ["exploding", "healthy", "healthy"]
     # the same size without the jump is not
-    assert feed([[20.0, 0.1, 0.1]] * 4)[-1].verdict == "healthy"
+    assert feed([[20.0, 2.0, 1.0]] * 4)[-1].verdict == "healthy"
 
 
 def test_non_finite_is_diverged_and_clipping_is_mentioned():
@@ -119,6 +162,41 @@ def test_grad_stats_carry_weight_norm_and_update_ratio(train):
         assert w > 0 and ratio * w == pytest.approx(0.1 * norm, rel=1e-3)
 
 
+WIDE5, NARROW10 = "hidden=256,256,256,256,256", "hidden=" + ",".join(["64"] * 10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("net,verdict", [
+    ((WIDE5, "activation=sigmoid", "init=xavier", "lr=0.1"), "vanishing"),
+    ((WIDE5, "activation=sigmoid", "init=he", "lr=0.1"), "vanishing"),
+    ((NARROW10, "activation=softsign", "lr=0.1"), "vanishing"),
+    ((NARROW10, "activation=tanh", "lr=0.05"), "vanishing"),  # PyTorch's default init
+    ((WIDE5, "activation=relu", "init=he", "lr=0.1"), "healthy"),
+    ((NARROW10, "activation=tanh", "init=xavier", "lr=0.05"), "healthy"),
+], ids=["sigmoid-xavier", "sigmoid-he", "softsign10", "tanh10-default", "relu-he",
+        "tanh10-xavier"])
+def test_deep_nets_stuck_at_chance_are_vanishing_and_learning_ones_are_not(
+        train, seed, net, verdict):
+    """Glorot & Bengio's cases on the digits with plain SGD: five sigmoid layers of 256 (the
+    first layer gets ~1/1000 of the output layer's gradient, above any absolute floor: the
+    relative rule flags it), ten softsign layers, ten tanh layers with PyTorch's default init
+    (ratios of 1e-2 to 4e-2, flagged because the loss does not move). ReLU with He init, and
+    tanh with Glorot's init, learn and are healthy from the first reading to the last."""
+    summary, _, events = train("mlp-digits", *net, "optimizer=sgd", "epochs=15",
+                               f"seed={seed}", "threads=1")
+    d = summary["diagnosis"]
+    assert d["verdict"] == verdict, d
+    if verdict == "vanishing":
+        assert summary["metrics"]["test_accuracy"] < 0.2  # at chance: 10 classes
+        assert d["states"][0] == "vanishing" and d["explanation"].startswith(
+            "gradients vanishing in fc1")
+        assert _ratio_first_last(events) < 5e-2
+    else:
+        assert summary["metrics"]["test_accuracy"] > 0.94
+        assert not any(e["verdict"] != "healthy" for e in _diagnoses(events))
+
+
 def _time_profile(events, which):
     tg = [e for e in events if e["type"] == "time_grads"]
     return tg[which]["norm"]
@@ -181,3 +259,24 @@ def test_runs_report_activation_health_at_each_eval(train):
     acts = [e for e in events if e["type"] == "activations"]
     assert len(acts) == 2 and acts[-1]["layers"] == [f"act{i}" for i in range(1, 11)]  # 1st, last
     assert all(0 <= d <= 1 for d in acts[-1]["dead"])
+
+
+@pytest.mark.parametrize("act,kind", [("Softsign", "softsign"), ("Softplus", "softplus"),
+                                      ("Sigmoid", "sigmoid"), ("Tanh", "tanh")])
+def test_every_bounded_activation_reports_its_saturation(act, kind):
+    """Driven far from zero every bounded activation saturates; near zero none does."""
+    import torch
+    from torch import nn
+
+    from tuidl.engine.activations import ActivationProbe
+    for scale, low, high in ((1000.0, 0.4, 1.0), (1e-3, 0.0, 0.0)):
+        net = nn.Sequential(nn.Linear(4, 64), getattr(nn, act)())
+        with torch.no_grad():
+            net[0].weight.fill_(scale)
+            net[0].bias.zero_()
+        probe = ActivationProbe({"m": net})
+        with probe:
+            net(torch.randn(256, 4, generator=torch.Generator().manual_seed(0)))
+        got = probe.read()
+        assert got["kinds"] == [kind] and got["dead"] == [None]
+        assert low <= got["saturated"][0] <= high, (scale, got)

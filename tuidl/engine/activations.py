@@ -1,8 +1,11 @@
 """Activation health, measured during evaluation (the first, every fifth and the last) with
 forward hooks on the activation modules.
 
-- sigmoid: the share of outputs below 0.01 or above 0.99; tanh: |output| above 0.99. A
-  saturated unit passes almost no gradient back (sigmoid' <= 0.01, tanh' <= 0.02).
+- saturation of every bounded activation, the share of outputs where the derivative is about
+  1 % of its largest value or less, so the unit passes almost no gradient back: sigmoid below
+  0.01 or above 0.99 (sigmoid' <= 0.0099 of at most 0.25); tanh |y| above 0.99 (tanh' <= 0.02
+  of 1); softsign |y| above 0.9 (softsign' = (1 - |y|)^2 <= 0.01 of 1); softplus, bounded
+  below, y below 0.01 (softplus' = 1 - e^-y <= 0.01 of 1).
 - relu: the share of dead units, units never active (output > 0) on the evaluation batch.
   A unit is a feature of the last dimension for dense layers, a channel for convolutions.
 
@@ -15,7 +18,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-KINDS = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu"}
+KINDS = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.Softsign: "softsign",
+         nn.Softplus: "softplus", nn.ReLU: "relu"}
+
+
+def saturated(kind: str, out: torch.Tensor) -> torch.Tensor:
+    """Where a bounded activation's output leaves it ~1 % of its largest derivative."""
+    if kind == "tanh":
+        return out.abs() > 0.99
+    if kind == "softsign":
+        return out.abs() > 0.9
+    if kind == "softplus":
+        return out < 0.01
+    return (out < 0.01) | (out > 0.99)  # sigmoid
 BATCH = 256  # samples of the first evaluation batch that are measured
 
 
@@ -56,8 +71,7 @@ class ActivationProbe:
                 active = out.amax(dim=dims) > 0 if dims else out > 0  # (a bool amax is slow)
                 self.stats[name] = [active]
             else:
-                sat = (out.abs() > 0.99) if kind == "tanh" else ((out < 0.01) | (out > 0.99))
-                self.stats[name] = [sat.float().mean()]
+                self.stats[name] = [saturated(kind, out).float().mean()]
         return hook
 
     def read(self) -> dict[str, list]:

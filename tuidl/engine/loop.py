@@ -307,7 +307,8 @@ class Engine(Steering):
             flat.append(time_grads)
         host = [t.detach().cpu().tolist() for t in flat]  # statistics: computed on the device
         if time_grads is not None:
-            self._emit(TimeGrads, norm=host.pop())
+            self._emit(TimeGrads, norm=(through_time := host.pop()))
+            self.diagnoser.through_time(through_time)
         values = {k: v / count for k, v in sums.items()}
         values.update(self._lrs())
         values[f"{self.task.unit}_per_s"] = rate
@@ -323,7 +324,8 @@ class Engine(Steering):
             self._emit(GradStats, layers=names, norm=norms, mean_abs=[s[1] for s in stats],
                        max_abs=[s[2] for s in stats], weight_norm=[s[3] for s in stats],
                        update_ratio=[s[4] for s in stats])
-            self._diagnose(names, norms)
+            progress = self.spec.loss_shows_progress
+            self._diagnose(names, norms, values.get(self.spec.loss_key) if progress else None)
         self.updater.captured = {}
         return all(math.isfinite(v) for v in values.values())
 
@@ -332,11 +334,12 @@ class Engine(Steering):
         return (self.n_evals == 1 or self.n_evals % ACTIVATIONS_EVERY == 0
                 or self.epoch >= self.epochs)
 
-    def _diagnose(self, names: list[str], norms: list[float]) -> None:
+    def _diagnose(self, names: list[str], norms: list[float], loss: float | None) -> None:
         """Fold a reading into the diagnosis; emit it when a layer's state changes."""
         previous = self.diagnoser.last
-        d = self.diagnoser.update(names, norms)
-        if previous is None or (previous.states, previous.layers) != (d.states, d.layers):
+        d = self.diagnoser.update(names, norms, loss)
+        if previous is None or ((previous.verdict, previous.states, previous.layers)
+                                != (d.verdict, d.states, d.layers)):
             self._emit(DiagnosisEvent, **d.as_dict())
 
     def _lrs(self) -> dict[str, float]:

@@ -49,7 +49,8 @@ def _fused(cls, params, fused: bool, **kw) -> torch.optim.Optimizer:
 
 def init_weights(module: nn.Module, init: str, scale: float = 1.0,
                  nonlinearity: str = "relu") -> None:
-    """default keeps PyTorch's init; xavier/he/normal set weights and zero the biases."""
+    """default keeps PyTorch's init; xavier, xavier_gain, he and normal set the weights and
+    zero the biases."""
     if init == "default":
         return
     gain_nl = nonlinearity if nonlinearity in ("relu", "leaky_relu", "tanh", "sigmoid") else "linear"
@@ -62,7 +63,9 @@ def init_weights(module: nn.Module, init: str, scale: float = 1.0,
             for w in weights:
                 if w.dim() < 2:
                     continue
-                if init == "xavier":
+                if init == "xavier":  # Glorot & Bengio 2010: U(±sqrt(6 / (fan_in + fan_out)))
+                    nn.init.xavier_uniform_(w)
+                elif init == "xavier_gain":  # the same, times torch's gain (5/3 tanh, √2 relu)
                     nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain(gain_nl))
                 elif init == "he":
                     nn.init.kaiming_normal_(w, nonlinearity="leaky_relu" if gain_nl == "leaky_relu"

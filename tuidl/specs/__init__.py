@@ -67,6 +67,9 @@ class Family:
     lr_keys: tuple[tuple[str, str], ...] = (("lr", "model"),)
     lesson_panel: str = "grad"  # the panel that carries the family's lesson (LESSON_PANELS)
     remedies: dict[str, str] = field(default_factory=dict)  # verdict -> the remedy that fits
+    # the headline loss falls as the model learns (not a GAN's, whose losses are a game's):
+    # the diagnosis may read a loss that has not moved as a sign that the network is stuck
+    loss_shows_progress: bool = True
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)

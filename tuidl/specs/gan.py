@@ -9,6 +9,7 @@ FAMILY = Family(
     about="generative adversarial network on 2-D mixtures of Gaussians (mode collapse made visible)",
     task="tuidl.tasks.gan:GANTask",
     losses=(Curve("d_loss", "D loss", "cyan+"), Curve("g_loss", "G loss", "orange+")),
+    loss_shows_progress=False,
     loss_title="loss: D discriminator, G generator",
     main_metrics=("modes", "high_quality", "diversity"),
     # modes covered is drawn last: where the two curves share a cell, it shows

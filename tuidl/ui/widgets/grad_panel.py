@@ -234,13 +234,12 @@ def _key(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list[
 
 
 def _activations(s: RunState, width: int) -> list[Text]:
-    """Activation health: the share of dead ReLUs or saturated sigmoid/tanh units per layer."""
+    """Activation health: the share of dead ReLUs, or of saturated units of a bounded
+    activation (sigmoid, tanh, softsign, softplus), per layer."""
     a = s.activations
     if a is None or not a.layers:
         return []
-    kinds = sorted(set(a.kinds))
-    what = " / ".join({"relu": "dead", "sigmoid": "saturated", "tanh": "saturated"}.get(k, k)
-                      for k in kinds)
+    what = " / ".join(sorted({"dead" if k == "relu" else "saturated" for k in a.kinds}))
     line = Text.assemble((f"activations ({what}): ", "dim"))
     for name, kind, sat, dead in zip(a.layers, a.kinds, a.saturated, a.dead):
         value = dead if kind == "relu" else sat
