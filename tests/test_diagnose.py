@@ -51,6 +51,25 @@ def test_a_layer_a_hundred_times_below_its_best_is_vanishing_whatever_its_size()
     assert feed([[3e-2, 0.2, 1.0]] * 10)[-1].verdict == "healthy"
 
 
+def test_an_embedding_is_held_to_a_thousandth_of_its_best_layer():
+    """A lookup table moves only the rows the task needs: 1/100 of the head is healthy for
+    it (a converged LSTM's embedding), 1/2000 is not."""
+    layers = ["embed", "lstm", "head"]
+    assert feed([[8e-3, 0.3, 1.0]] * 5, layers, lookups={"embed"})[-1].verdict == "healthy"
+    assert feed([[8e-3, 0.3, 1.0]] * 5, layers)[-1].verdict == "vanishing"
+    assert feed([[5e-4, 0.3, 1.0]] * 3, layers, lookups={"embed"})[-1].states[0] == \
+        "vanishing"
+
+
+def test_lookup_layers_are_named_as_the_gradient_statistics_name_them():
+    from torch import nn
+
+    from tuidl.engine.gradstats import lookup_layers
+    model = nn.Sequential(nn.Embedding(5, 3), nn.Linear(3, 2))
+    assert lookup_layers({"model": model}) == {"0"}
+    assert lookup_layers({"G": nn.Linear(2, 2), "D": model}) == {"D.0"}
+
+
 def test_a_loss_that_does_not_move_judges_the_ratios_more_strictly():
     """1/30 of the output layer's gradient: healthy while the loss falls, vanishing when it
     has stayed at its first value for ten readings, and the explanation says so."""
@@ -118,9 +137,10 @@ def _ratio_first_last(events):
 
 
 @pytest.mark.slow
-def test_vanishing_sigmoid_is_flagged_and_deep_relu_is_not(train):
-    sig, sig_dir, sig_events = train("vanishing-sigmoid")
-    relu, _, relu_events = train("deep-relu")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vanishing_sigmoid_is_flagged_and_deep_relu_is_not(train, seed):
+    sig, sig_dir, sig_events = train("vanishing-sigmoid", f"seed={seed}")
+    relu, _, relu_events = train("deep-relu", f"seed={seed}")
     assert sig["diagnosis"]["verdict"] == "vanishing"
     assert sig["diagnosis"]["states"][0] == "vanishing"  # the first hidden layer
     assert _ratio_first_last(sig_events) <= 1e-3
@@ -133,8 +153,9 @@ def test_vanishing_sigmoid_is_flagged_and_deep_relu_is_not(train):
 
 
 @pytest.mark.slow
-def test_exploding_is_flagged_before_the_nan_and_clipping_fixes_it(train):
-    boom, _, events = train("exploding")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exploding_is_flagged_before_the_nan_and_clipping_fixes_it(train, seed):
+    boom, _, events = train("exploding", f"seed={seed}")
     assert boom["status"] == "diverged"
     first_nan = next(e["step"] for e in events if e["type"] == "grad_stats"
                      and not all(math.isfinite(x) for x in e["norm"]))
@@ -145,7 +166,7 @@ def test_exploding_is_flagged_before_the_nan_and_clipping_fixes_it(train):
               and e["step"] < first_nan]
     assert len(growth) >= 3 and all(b > 10 * a for a, b in zip(growth, growth[1:]))
     assert "after exploding to" in boom["diagnosis"]["explanation"]
-    clipped, _, clipped_events = train("exploding-clipped")
+    clipped, _, clipped_events = train("exploding-clipped", f"seed={seed}")
     assert clipped["status"] == "completed"
     assert all(math.isfinite(x) for e in clipped_events if e["type"] == "grad_stats"
                for x in e["norm"])

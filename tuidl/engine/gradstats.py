@@ -24,6 +24,14 @@ def named_layers(model: nn.Module, prefix: str = "") -> list[tuple[str, list[nn.
     return layers
 
 
+def lookup_layers(models: dict[str, nn.Module]) -> set[str]:
+    """The layers that are lookup tables (embeddings), named as `named_layers` names them."""
+    several = len(models) > 1
+    return {(f"{key}." if several else "") + (name or type(m).__name__.lower())
+            for key, model in models.items() for name, m in model.named_modules()
+            if isinstance(m, (nn.Embedding, nn.EmbeddingBag))}
+
+
 class GradStatsProbe:
     """Measures the gradients of one model's layers.
 

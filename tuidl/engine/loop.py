@@ -25,7 +25,7 @@ from tuidl.engine.distributed import SINGLE, World, shard
 from tuidl.engine.early_stop import EarlyStopping
 from tuidl.engine.faults import (disk_message, first_bad_layer, first_bad_step,
                                  is_disk_error, is_out_of_memory, out_of_memory_message)
-from tuidl.engine.gradstats import named_layers
+from tuidl.engine.gradstats import lookup_layers, named_layers
 from tuidl.engine.meter import Meter
 from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
@@ -75,7 +75,8 @@ class Engine(Steering):
         self.perm_state = self.gen.get_state()  # what drew this epoch's order
         self.meter = Meter(task.reduce_outputs, world)
         self.stopping = EarlyStopping(s.patience)
-        self.diagnoser = Diagnoser(grad_clip=s.grad_clip, remedies=self.spec.remedies)
+        self.diagnoser = Diagnoser(grad_clip=s.grad_clip, remedies=self.spec.remedies,
+                                   lookups=lookup_layers(task.models))
         self.time_grads: torch.Tensor | None = None  # the latest step's probe, until logged
         self.diverged_at: int | None = None
         self.metrics: dict[str, float] = {}
