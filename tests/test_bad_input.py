@@ -127,6 +127,25 @@ CASES = [
     row(["run", "mlp", "--set", "hidden=0,5"], "hidden: each value must be in 1..4096"),
     row(["run", "mlp", "--set", "standardize=maybe"], "standardize: expected true or false"),
     row(["run", "mlp", "--set", "dataset=no/such"], "dataset: no/such: no such file or folder"),
+    # hints: a close name only where it is a likely typo; a key of another family says whose
+    row(["run", "mlp", "--set", "dataset=mnst"], "(did you mean 'mnist'?)"),
+    row(["run", "mlp", "--set", "dataset=cifar"], "(did you mean 'cifar10'?)"),
+    row(["run", "lstm-sentiment", "--set", "dataset=mnist"], "dataset: 'mnist' is not one of "
+        "generated, first_word, or a .csv / .tsv file or folder that exists"),
+    row(["run", "mlp", "--set", "channels=8"], "unknown hyperparameter 'channels' (a setting "
+        "of the cnn family, not of the mlp family; `tuidl show PRESET` lists its own)"),
+    row(["run", "lstm-sentiment", "--set", "data_root=d"], "unknown hyperparameter 'data_root' "
+        "(a setting of the mlp, cnn and gan families; the rnn family reads its data from "
+        "dataset: generated | first_word | path.csv | path.tsv | folder/)"),
+    row(["run", "word2vec", "--set", "dataset=a.txt"], "(a setting of the mlp, cnn and rnn "
+        "families; the word2vec family reads its data from corpus: world | pydoc | file | "
+        "folder/)"),
+    # a corpus is read by its content, whatever its name
+    row(["run", "word2vec", "--set", "corpus=c.cor"], "c.cor: not text: it has a NUL byte at "
+        "byte 3 (a binary file?)", {"c.cor": b"\x1f\x8b\x08\x00 gzip, not text\n" * 9},
+        name="a binary corpus"),
+    row(["run", "word2vec", "--set", "corpus=/dev/zero"], "corpus: /dev/zero: not a regular file",
+        marks=pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")),
     row(["run", "mlp", "--set", "dataset=missing.csv"], "missing.csv: no such file"),
     row(["run", "mlp", "--set", "dataset=long.csv"], "long.csv: row 2, column 'b': 'xxx",
         {"long.csv": "a,b,label\n1," + "x" * 200_000 + ",0\n" + "2,3,1\n" * 9},
@@ -337,6 +356,20 @@ def test_help_and_list_still_exit_0(monkeypatch, capsys):
     for argv in (["--help"], ["list"], ["run", "--help"], ["--version"]):
         code, out, _ = _call_entry(argv, monkeypatch, capsys)
         assert code == 0 and out, argv
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "lstm-sentiment", "--set", "data_root=d"],  # 'dropout' shares half its letters
+    ["run", "lstm-sentiment", "--set", "dataset=mnist"],  # as 'moons' does with 'mnist'
+    ["run", "mlp", "--set", "dataset=minst.gz"],
+    ["run", "mlp", "--set", "learning_rate=0.1"],
+    ["run", "word2vec", "--set", "corpus=words"],  # not a typo of 'world'
+])
+def test_a_far_fetched_name_gets_no_suggestion(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _call_entry([*argv, "--out", "out"], monkeypatch, capsys)
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "did you mean" not in err, err
 
 
 # --- fuzz: whatever --set and a preset file hold, it loads or is one line of TuidlError -----

@@ -76,8 +76,9 @@ def test_early_stopping_stops_before_the_last_epoch_with_its_best_weights(train)
     """As Keras' restore_best_weights: the summary's figures and model.pt are those of the
     best eval, not of the `patience` evals after it, and the message says which epoch."""
     from tuidl.runner import execute, prepare
+    # noise=0.2: moons that overlap, so the val loss turns up (without overlap it falls to 0)
     summary, run_dir, events = train("mlp", "epochs=200", "n_samples=200", "early_stopping=3",
-                                     "lr=0.05")
+                                     "lr=0.05", "noise=0.2")
     assert summary["status"] == "completed" and summary["epochs"] < 200
     evals = [e for e in events if e["type"] == "eval"]
     best = min(evals, key=lambda e: e["metrics"]["val_loss"])
@@ -87,7 +88,7 @@ def test_early_stopping_stops_before_the_last_epoch_with_its_best_weights(train)
     assert f"the weights of epoch {best['epoch']}, its best, are restored" in summary["message"]
     # the weights kept are the best epoch's: a run of exactly that many epochs ends on them
     again = execute(prepare("mlp", ["epochs=" + str(best["epoch"]), "n_samples=200",
-                                    "lr=0.05"]), out_root=str(run_dir.parent))
+                                    "lr=0.05", "noise=0.2"]), out_root=str(run_dir.parent))
     kept = torch.load(run_dir / "model.pt", weights_only=True)
     same = torch.load(Path(again.run_dir) / "model.pt", weights_only=True)
     assert kept.keys() == same.keys() and all(torch.equal(kept[k], same[k]) for k in kept)

@@ -17,9 +17,11 @@ def test_metrics_confusion_and_weights_of_a_classifier(train):
     summary, run_dir, _ = train("xor-mlp", "epochs=3")
     rows = _rows(run_dir / "metrics.csv")
     assert rows[0] == ["epoch", "step", "train_loss", "train_accuracy", "val_loss",
-                       "val_accuracy"]
+                       "val_accuracy", "val_balanced_accuracy", "val_macro_f1",
+                       "val_recall_0", "val_recall_1", "val_f1_0", "val_f1_1"]
     assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
-    assert float(rows[-1][-1]) == pytest.approx(summary["metrics"]["val_accuracy"])
+    assert float(rows[-1][5]) == pytest.approx(summary["metrics"]["val_accuracy"])
+    assert float(rows[-1][9]) == pytest.approx(summary["metrics"]["val_recall"]["1"])
     confusion = _rows(run_dir / "confusion.csv")
     assert confusion[0] == ["true \\ predicted", "0", "1"]
     assert sum(int(v) for r in confusion[1:] for v in r[1:]) == 80  # the validation set

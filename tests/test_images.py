@@ -22,7 +22,8 @@ SMALL_CNN = ("channels=8", "fc=32", "epochs=4")
 
 def test_cnn_trains_on_gzipped_idx_files_and_scores_their_test_set(train, tmp_path):
     folder = write_idx(tmp_path / "bars", n_train=300, n_test=100, gz=True)
-    summary, run_dir, events = train("cnn-digits", f"dataset={folder}", *SMALL_CNN)
+    # 6 epochs: after 4 the stratified split of seed 0 scores 90 of 100, right at the bar
+    summary, run_dir, events = train("cnn-digits", f"dataset={folder}", *SMALL_CNN, "epochs=6")
     m = summary["metrics"]
     assert m["test_accuracy"] >= 0.9 and m["val_accuracy"] >= 0.9, m
     confusion = [e for e in events if e["type"] == "confusion"][-1]

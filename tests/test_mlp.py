@@ -2,10 +2,14 @@
 import pytest
 
 
-def test_xor_mlp_solves_xor(train):
-    summary, _, _ = train("xor-mlp")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_mlp_solves_xor_where_the_perceptron_cannot(train, seed):
+    summary, _, _ = train("xor-mlp", f"seed={seed}")
     assert summary["metrics"]["val_accuracy"] == 1.0
     assert summary["seconds"] < 10
+    perceptron, _, events = train("perceptron-xor", f"seed={seed}")
+    assert max(e["metrics"]["accuracy"] for e in events if e["type"] == "eval") <= 0.75
+    assert perceptron["metrics"]["converged"] is False
 
 
 @pytest.mark.slow
@@ -65,3 +69,59 @@ def test_the_digits_are_scikit_learns_read_without_importing_it():
     assert x.dtype == np.float32 and y.dtype == np.int64
     assert np.array_equal(x, (d.data / 16.0).astype(np.float32))
     assert np.array_equal(y, d.target)
+
+
+def test_an_mlp_reads_idx_images_as_vectors_scaled_like_the_cnn(train, tmp_path):
+    """The classic first exercise: an MLP on MNIST-style IDX files (here 12x12 bars, gzipped),
+    each image one vector of its 144 pixels; the files' test set is the test split."""
+    import torch
+
+    from image_files import write_idx
+    folder = write_idx(tmp_path / "bars", n_train=300, n_test=100, gz=True)
+    summary, run_dir, events = train("mlp", f"dataset={folder}", "hidden=32", "epochs=5")
+    m = summary["metrics"]
+    assert m["val_accuracy"] >= 0.9 and m["test_accuracy"] >= 0.9, m  # chance: 1/3
+    confusion = [e for e in events if e["type"] == "confusion"][-1]
+    assert confusion["labels"] == ["0", "1", "2"]
+    assert sum(map(sum, confusion["matrix"])) == 60  # 20 % of the 300 training images
+    view = [e for e in events if e["type"] == "task_view"][-1]
+    assert view["kind"] == "filters" and len(view["data"]["filters"]) == 16
+    assert len(view["data"]["filters"][0]) == 12 and len(view["data"]["examples"]) == 16
+    grads = [e for e in events if e["type"] == "grad_stats"][-1]
+    assert grads["layers"] == ["fc1", "out"]
+    state = torch.load(run_dir / "model.pt")
+    assert state["model.fc1.weight"].shape == (32, 144)  # C*H*W inputs
+    assert state["model.inputs.mean"].shape == (1, 1, 1, 1)  # the cnn's pixel scaling
+
+
+def test_an_mlp_finds_named_sets_under_data_root_and_reads_cifar(train, tmp_path):
+    from image_files import write_cifar, write_idx
+    write_idx(tmp_path / "data" / "mnist", n_train=300, n_test=0, gz=False)
+    summary, _, events = train("mlp", "dataset=mnist", f"data_root={tmp_path / 'data'}",
+                               "max_samples=100", "train_fraction=0.6", "test_fraction=0.2",
+                               "epochs=1")
+    confusion = [e for e in events if e["type"] == "confusion"][-1]
+    assert sum(map(sum, confusion["matrix"])) == 20  # 100 - 60 train - 20 test
+    assert "test_accuracy" in summary["metrics"]
+    folder = write_cifar(tmp_path / "cifar", n_batch=150, batches=2, n_test=100)
+    summary, _, events = train("mlp", f"dataset={folder}", "hidden=32", "epochs=4")
+    assert summary["metrics"]["test_accuracy"] >= 0.9, summary["metrics"]
+    assert [e for e in events if e["type"] == "confusion"][-1]["labels"] == [
+        "red", "green", "blue"]
+    view = [e for e in events if e["type"] == "task_view"][-1]["data"]
+    assert len(view["filters"][0]) == 14  # 32x32 RGB weights: grey, pooled down for the view
+
+
+def test_a_first_layer_too_big_for_the_images_is_refused_before_it_is_built(tmp_path):
+    """200x200 images and 4096 hidden units: 164 million weights, one line, exit 2."""
+    from typer.testing import CliRunner
+
+    from image_files import write_idx
+    from tuidl.cli import app
+    folder = write_idx(tmp_path / "big", n_train=6, n_test=0, size=200, gz=False)
+    result = CliRunner().invoke(app, ["run", "mlp", "--set", f"dataset={folder}", "--set",
+                                      "hidden=4096", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: big: 1x200x200 images are 40,000 inputs; a first "
+                                    "layer of 4096 units would hold 163,840,000 weights")
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "runs").exists()

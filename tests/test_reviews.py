@@ -214,3 +214,30 @@ def test_a_vocabulary_left_empty_by_min_freq_is_an_error(tmp_path):
     path.write_text("text,label\n" + "\n".join(f"w{i},{'ab'[i % 2]}" for i in range(10)) + "\n")
     with pytest.raises(ConfigError, match=r"d\.csv: no word of the training texts is kept"):
         reviews.load(path, max_len=8, min_freq=2)
+
+
+def test_texts_cut_to_max_len_are_one_warning_on_stderr(tmp_path):
+    """12 of 40 texts have 60 tokens, the rest 8: at max_len=20 (the default) the run says so
+    once, counting every row, and texts that fit say nothing."""
+    rng = np.random.default_rng(2)
+    lines = ["text,label"]
+    for i in range(40):
+        label = ("pos", "neg")[i % 2]
+        words = [*rng.choice(FILLER, 59 if i < 12 else 7), WORDS[label][0]]
+        lines.append(f"{' '.join(words)},{label}")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+
+    def warnings(*sets):
+        result = runner.invoke(app, ["run", "lstm-sentiment", "--set", f"dataset={path}",
+                                     *[a for s in sets for a in ("--set", s)], "--epochs",
+                                     "1", "--out", str(tmp_path / "runs"), "--json"])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings() == ["warning: 12 of 40 texts are longer than max_len=20 tokens (longest "
+                          "60) and are cut to their first 20 (truncate=head); raise max_len "
+                          "to read them whole"]
+    assert warnings("truncate=tail")[0].startswith(
+        "warning: 12 of 40 texts are longer than max_len=20 tokens (longest 60) and are cut "
+        "to their last 20 (truncate=tail)")
+    assert warnings("max_len=60") == []

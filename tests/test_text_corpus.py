@@ -1,11 +1,13 @@
-"""word2vec on text the user provides: a UTF-8 file or a folder of .txt files."""
+"""word2vec on text the user provides: a UTF-8 file of any name (told by its content) or a
+folder of .txt files."""
 import json
 
 import pytest
 from typer.testing import CliRunner
 
 from tuidl.cli import app
-from tuidl.data.corpus import text_sentences
+from tuidl.config import ConfigError
+from tuidl.data.corpus import SNIFF_BYTES, sniff, text_sentences
 
 runner = CliRunner()
 TEXT = ("the cat sat on the mat\nthe dog sat on the log\nthe cat and the dog ran\n"
@@ -51,6 +53,9 @@ def test_sentences_are_lines_of_letters(tmp_path):
     ("empty.txt", "", "no sentences of two or more words"),
     ("bad.txt", b"caf\xe9 au lait\n", "not UTF-8 text"),
     ("folder", "dir", "no .txt files in this folder"),
+    ("corpus.cor", b"PK\x03\x04\x14\x00\x00\x00 a zip\n", "not text: it has a NUL byte at byte 5"),
+    ("utf16.cor", "the cat sat\n".encode("utf-16"), "(UTF-16 text: save it as UTF-8)"),
+    ("nul.txt", b"the cat\x00sat on the mat\n", "NUL byte at byte 7"),
 ])
 def test_bad_text_is_one_line_with_exit_2(tmp_path, name, content, message):
     path = tmp_path / name
@@ -65,3 +70,39 @@ def test_bad_text_is_one_line_with_exit_2(tmp_path, name, content, message):
     assert result.exit_code == 2
     out = result.output.strip()
     assert out.startswith("error: ") and str(path) in out and message in out and "\n" not in out
+
+
+def test_a_corpus_of_any_name_is_read_as_text_by_its_content(tmp_path):
+    f = tmp_path / "corpus.cor"
+    f.write_text(TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["run", "word2vec", "--set", f"corpus={f}", "--set",
+                                 "min_count=1", "--epochs", "1", "--out",
+                                 str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "completed" and summary["metrics"]["vocab_size"] == 12
+
+
+def test_the_sniff_lets_a_character_cut_by_its_limit_pass(tmp_path):
+    """The first 64 KiB may end inside a character (the rest of it follows); a whole file
+    that ends inside one is not UTF-8."""
+    head = ("a" + "é" * SNIFF_BYTES).encode("utf-8")[:SNIFF_BYTES]
+    assert head[-1] == 0xC3  # the first byte of an é
+    sniff(tmp_path / "big.cor", head)
+    f = tmp_path / "cut.cor"
+    f.write_bytes(("a " + "é" * 40_000 + " b c\n").encode("utf-8") * 2)
+    assert text_sentences(f)[0][0] == "a"
+    with pytest.raises(ConfigError, match=r"short.cor: not UTF-8 text \(byte 3\)$"):
+        sniff(tmp_path / "short.cor", b"caf\xc3")
+
+
+def test_a_corpus_that_subsampling_leaves_without_pairs_is_one_line(tmp_path):
+    """Two words, each half the corpus: subsampling keeps about 5 % of them, no sentence keeps
+    two, and the run says so instead of failing inside the pair table."""
+    f = tmp_path / "tiny.cor"
+    f.write_text("yes no\n" * 5, encoding="utf-8")
+    result = runner.invoke(app, ["run", "word2vec", "--set", f"corpus={f}", "--set",
+                                 "min_count=1", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert result.output == ("error: the corpus yields no training pairs (too few words per "
+                             "sentence)\n")

@@ -7,7 +7,6 @@ plus command-line overrides into a complete, validated config dict. Every proble
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -24,6 +23,8 @@ class ConfigError(TuidlError):
 
 
 DIRS = "/"  # in Param.files: an existing folder is accepted too
+ANY_FILE = "*"  # in Param.files: an existing regular file of any name (its reader checks what
+# it holds: a word2vec corpus is read as text whatever its suffix)
 TYPE_NAMES = {int: "int", float: "float", str: "str", bool: "bool", "ints": "int list"}
 
 
@@ -38,7 +39,8 @@ class Param:
     max: float | None = None
     min_inclusive: bool = True
     pattern: str | None = None  # regex a str value must match in full
-    files: tuple[str, ...] = ()  # beside the choices: a path to a file with one of these endings
+    files: tuple[str, ...] = ()  # beside the choices: a path ending so (".csv"), or any
+    # existing file (ANY_FILE) or folder (DIRS)
 
     @property
     def type_name(self) -> str:
@@ -47,7 +49,9 @@ class Param:
     @property
     def range_text(self) -> str:
         if self.choices:
-            files = ["folder/" if ext == DIRS else f"path{ext}" for ext in self.files]
+            shown = [e for e in self.files if e in (DIRS, ANY_FILE) or ANY_FILE not in self.files]
+            files = ["folder/" if e == DIRS else "file" if e == ANY_FILE else f"path{e}"
+                     for e in shown]
             return " | ".join([*self.choices, *files])
         if self.type is bool:
             return "true | false"
@@ -106,21 +110,21 @@ class Param:
             raise ConfigError(f"{name}: expected text, got {_show(value)}")
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             raise ConfigError(f"{name}: {_show(value)} is not valid ({self.help})")
-        if self.files and isinstance(value, str) and (
-                value.lower().endswith(self.files)
-                or (DIRS in self.files and os.path.isdir(value))):
+        if self.files and isinstance(value, str) and value not in (self.choices or ()) and (
+                value.lower().endswith(tuple(e for e in self.files if e not in (DIRS, ANY_FILE)))
+                or (DIRS in self.files and os.path.isdir(value))
+                or (ANY_FILE in self.files and os.path.isfile(value))):
             return value  # a file or folder: read (and checked) when the run starts
-        if self.files and self.choices is not None and value not in self.choices and (
-                "/" in value or os.sep in value) and not os.path.exists(value):
-            raise ConfigError(f"{name}: {show_path(value)}: no such file or folder")
+        if self.files and self.choices is not None and value not in self.choices:
+            if ANY_FILE in self.files and os.path.exists(value):  # a device, a pipe …
+                raise ConfigError(f"{name}: {show_path(value)}: not a regular file")
+            if ("/" in value or os.sep in value) and not os.path.exists(value):
+                raise ConfigError(f"{name}: {show_path(value)}: no such file or folder")
         if self.choices is not None and value not in self.choices:
-            hint = _did_you_mean(str(value), self.choices)
-            kinds = [e for e in self.files if e != DIRS]
-            files = (f", or a {' / '.join(kinds)} file" if kinds else "") + (
-                (" or a folder of them" if kinds else ", or a folder") if DIRS in self.files
-                else "")
-            raise ConfigError(f"{name}: {_show(value)} is not one of "
-                              f"{', '.join(self.choices)}{files}{hint}")
+            paths = self._paths_text()
+            paths = f", or a {paths} that exists" if paths else ""
+            raise ConfigError(f"{name}: {_show(value)} is not one of {', '.join(self.choices)}"
+                              f"{paths}{_did_you_mean(str(value), self.choices)}")
         if self.type in (int, float):
             too_low = self.min is not None and (
                 value < self.min if self.min_inclusive else value <= self.min)
@@ -128,6 +132,15 @@ class Param:
             if too_low or too_high:
                 raise ConfigError(f"{name}: {_show(value)} is out of range {self.range_text}")
         return value
+
+    def _paths_text(self) -> str:
+        """What `files` accepts besides the choices: '.csv / .tsv file or folder', …"""
+        kinds = [e for e in self.files if e not in (DIRS, ANY_FILE)]
+        what = "text file" if ANY_FILE in self.files else (
+            f"{' / '.join(kinds)} file" if kinds else "")
+        if DIRS in self.files:
+            what = f"{what} or folder" if what else "folder"
+        return what
 
     def _validate_ints(self, value: Any) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -173,8 +186,41 @@ def show_path(path: str) -> str:
 
 
 def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """' (did you mean 'x'?)' for an option that `word` is a likely typo of, else ''."""
+    close = closest(word, options)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+def closest(word: str, options) -> str | None:
+    """The option `word` most likely mistypes: the nearest within a typo's reach (1 edit up
+    to 5 letters, 2 up to 10, 3 beyond; an edit is a letter added, dropped, changed or two
+    swapped; case ignored), else the only option that starts with it (3 letters or more).
+    None for a far-fetched match: 'mnist' is not a typo of 'moons', nor 'data_root' of
+    'dropout', though half their letters agree."""
+    low = word.lower()
+    reach = 1 if len(low) <= 5 else 2 if len(low) <= 10 else 3
+    best = min(((_edits(low, o.lower(), reach), o) for o in options), default=(reach + 1, ""))
+    if best[0] <= reach:
+        return best[1]
+    starts = [o for o in options if len(low) >= 3 and o.lower().startswith(low)]
+    return starts[0] if len(starts) == 1 else None
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance of a and b (limit + 1 once it is past limit)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2, prev = [], list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        prev2, prev = prev, row
+    return min(prev[-1], limit + 1)
 
 
 def parse_ints(text: str) -> list[int]:
@@ -197,9 +243,29 @@ def resolve(params: list[Param], values: dict[str, Any],
 
 def _param(by_name: dict[str, Param], key: str) -> Param:
     if key not in by_name:
-        hint = _did_you_mean(key, by_name) or "; `tuidl show PRESET` lists them"
+        hint = (_did_you_mean(key, by_name) or _other_family(key, by_name)
+                or "; `tuidl show PRESET` lists them")
         raise ConfigError(f"unknown hyperparameter {_show(key)}{hint}")
     return by_name[key]
+
+
+def _other_family(key: str, by_name: dict[str, Param]) -> str:
+    """' (a setting of the cnn family; …)' for a key that another family has, else ''."""
+    from tuidl.specs import FAMILY_NAMES, get_family  # specs import this module
+    names = {f: {p.name: p for p in get_family(f).params} for f in FAMILY_NAMES}
+    mine = next((f for f, params in names.items() if params.keys() == by_name.keys()), None)
+    others = [f for f, params in names.items() if f != mine and key in params]
+    if not others:
+        return ""
+    has = (f"the {others[0]} family" if len(others) == 1 else
+           f"the {', '.join(others[:-1])} and {others[-1]} families")
+    if mine is None:
+        return f" (a setting of {has})"
+    data = next((p for p in by_name.values() if p.files), None)
+    if data is not None and any(names[f][key].files or key == "data_root" for f in others):
+        return (f" (a setting of {has}; the {mine} family reads its data from {data.name}: "
+                f"{data.range_text})")
+    return f" (a setting of {has}, not of the {mine} family; `tuidl show PRESET` lists its own)"
 
 
 def _split_override(item: str) -> tuple[str, str]:

@@ -106,9 +106,10 @@ class DiagnosisEvent(Event):
 
 @dataclass
 class EvalMetrics(Event):
-    """Metrics of one evaluation: train/val loss, accuracy or the family's own measures."""
+    """Metrics of one evaluation: train/val loss, accuracy or the family's own measures; a
+    classifier's per-class figures are {class name: figure or None} (`val_recall`, `val_f1`)."""
     type: ClassVar[str] = "eval"
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float | dict[str, float | None]] = field(default_factory=dict)
 
 
 MAX_CONFUSION = 24  # classes a confusion matrix holds; beyond, the most confused and "other"
@@ -268,12 +269,14 @@ def event_from_dict(data: dict[str, Any]) -> Event:
 
 def _fits(value: Any, annotation: str) -> bool:
     """Whether a JSON value fits a field annotation as written in this module (int, float,
-    str, Any, list[X], dict[str, X], each optionally `| None`)."""
+    str, Any, list[X], dict[str, X], and unions of them: `X | Y`, `X | None`)."""
     annotation = annotation.strip()
     if annotation == "Any":
         return True
-    if annotation.endswith("| None"):
-        return value is None or _fits(value, annotation[:-len("| None")])
+    if "|" in annotation and len(options := _union(annotation)) > 1:
+        return any(_fits(value, option) for option in options)
+    if annotation == "None":
+        return value is None
     if annotation == "str":
         return isinstance(value, str)
     if annotation == "int":
@@ -288,3 +291,14 @@ def _fits(value: Any, annotation: str) -> bool:
         return isinstance(value, dict) and all(isinstance(k, str) and _fits(v, inner)
                                                for k, v in value.items())
     return True  # an annotation this check does not know: the value is taken as it is
+
+
+def _union(annotation: str) -> list[str]:
+    """The members of a union annotation, split at the `|`s outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(annotation):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "|" and depth == 0:
+            parts.append(annotation[start:i])
+            start = i + 1
+    return parts + [annotation[start:]]

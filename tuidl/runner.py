@@ -29,7 +29,11 @@ class Limits:
 
 def prepare(ref: str, overrides: Iterable[str] | dict[str, str] = (), **cli: Any) -> Prepared:
     """Load a preset and apply `--set` overrides plus dedicated flags (--epochs, --seed…)."""
-    preset = load_preset(ref)
+    return _prepared(load_preset(ref), overrides, **cli)
+
+
+def _prepared(preset: Preset, overrides: Iterable[str] | dict[str, str] = (),
+              **cli: Any) -> Prepared:
     if isinstance(overrides, dict):
         overrides = [f"{k}={v}" for k, v in overrides.items()]
     extra = {k: str(v) for k, v in cli.items() if v is not None}
@@ -46,7 +50,10 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
                if not path.is_dir() else f"it has no {missing}")
         raise TuidlError(f"{run_dir}: not a run directory with a checkpoint to resume ({why}); "
                          "give a folder that `tuidl run` made under runs/")
-    return prepare(str(path / CONFIG), overrides, **cli)
+    preset = load_preset(str(path / CONFIG))
+    if "stratify" not in preset.values and any(p.name == "stratify" for p in preset.spec.params):
+        preset.values["stratify"] = False  # saved before splits were stratified: its split
+    return _prepared(preset, overrides, **cli)
 
 
 def warm_up() -> None:

@@ -7,7 +7,10 @@ Corpora:
   embedding puts them next to each other; `CATEGORIES` is the answer key.
 - "pydoc": the help topics that ship with Python (`pydoc_data.topics`), lowercased and split on
   letters, one sentence per paragraph. Real English (about 64k tokens); no answer key.
-- a path: a UTF-8 .txt file, or a folder of them, one sentence per line of two or more words.
+- a path: a UTF-8 text file of any name, or a folder of .txt files, one sentence per line of
+  two or more words. A file is told to be text by its content, not its suffix (`sniff`): its
+  first 64 KiB must be UTF-8 (a character cut by that limit is fine) without a NUL byte, so a
+  binary file is refused at once, with the byte that gave it away.
 
 The built-in corpora are small and built as lists of words (`load_corpus`, `build_vocab`,
 `encode`). A path streams (`stream_text`): each file is read about 1 MB at a time, cut after an
@@ -28,6 +31,7 @@ training examples; the task computes them batch by batch on the device (see
 """
 from __future__ import annotations
 
+import codecs
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -75,6 +79,8 @@ PYDOC_PROBES = ("list", "class", "return", "string", "loop", "true", "exception"
 CHUNK_BYTES = 1 << 20  # bytes of text a streamed file is read by
 SLICE = 1 << 20  # tokens per slice of the vectorised passes
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines splits on
+SNIFF_BYTES = 64 << 10  # the head of a file that must look like text
+BUILTIN = ("world", "pydoc")
 
 
 @dataclass
@@ -111,7 +117,23 @@ def pydoc_sentences() -> list[list[str]]:
 
 
 def is_path(name: str) -> bool:
-    return name.lower().endswith(".txt") or Path(name).is_dir()
+    """A file or folder to read (a .txt name that is missing is one too: its error says so)."""
+    return name not in BUILTIN and (name.lower().endswith(".txt") or Path(name).exists())
+
+
+def sniff(f: Path, head: bytes) -> None:
+    """A ConfigError unless `head`, the first bytes of `f` (at most SNIFF_BYTES), look like
+    UTF-8 text: valid UTF-8, where a character may be cut at the end of a full head, and no NUL
+    byte (UTF-16 text, an image, a zip, a gzip … all have one early or are not UTF-8)."""
+    nul = head.find(b"\0")
+    if nul >= 0:
+        utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        raise ConfigError(f"{f}: not text: it has a NUL byte at byte {nul}" + (
+            " (UTF-16 text: save it as UTF-8)" if utf16 else " (a binary file?)"))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{f}: not UTF-8 text (byte {e.start})") from None
 
 
 def text_files(path: str | Path) -> list[Path]:
@@ -134,7 +156,9 @@ def text_sentences(path: str | Path) -> list[list[str]]:
     out = []
     for f in text_files(path):
         try:
-            text = f.read_text(encoding="utf-8")
+            raw = f.read_bytes()
+            sniff(f, raw[:SNIFF_BYTES])
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ConfigError(f"{f}: not UTF-8 text (byte {e.start})") from None
         for line in text.lower().splitlines():
@@ -153,6 +177,8 @@ def text_pieces(f: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
     `chunk_bytes` only where no whitespace comes."""
     start, carry = 0, bytearray()  # the file offset of carry, the bytes after the last cut
     with open(f, "rb") as fh:
+        sniff(f, fh.read(SNIFF_BYTES))
+        fh.seek(0)
         while True:
             block = fh.read(chunk_bytes)
             before = len(carry)

@@ -20,7 +20,8 @@ digits in any script (apostrophes inside a word kept: "don't") and every other m
 validation or test rows leaks in: 0 = `<pad>`, 1 = `<unk>`, then words by descending count
 (ties alphabetical) seen at least `min_freq` times, at most `max_vocab` entries in all (0 = no
 limit). Each text becomes `max_len` ids: cut to its first ("head") or last ("tail") `max_len`
-tokens, padded with 0 on the right; an empty text is a single `<unk>`.
+tokens, padded with 0 on the right; an empty text is a single `<unk>`. How many texts were cut
+is said once, as a run warning (`Reviews.truncated`).
 Every problem is one ConfigError naming the file. Cost: one regex pass and one dict lookup per
 token, the tokens held as shared strings (50k reviews of 250 words: about 6 s and 300 MB).
 """
@@ -38,12 +39,12 @@ import numpy as np
 
 from tuidl.config import ConfigError
 from tuidl.data.csvrows import check_classes, check_labels, rows_of
+from tuidl.data.split import indices
 
 PAD, UNK = "<pad>", "<unk>"
 TEXT_NAMES = ("text", "review", "sentence", "content")
 UNLABELLED = ("unsup", "unlabeled", "unlabelled")  # folders of text without a class
 BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-VAL_SEED = 7919  # the offset tuidl.data.split uses for its permutation
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Reviews:
     train: np.ndarray  # int64 row indices that train (and built the vocabulary)
     val: np.ndarray  # int64 row indices that validate
     test: np.ndarray  # int64 row indices held out for the test score (may be empty)
+    truncated: str | None = None  # a warning when texts are longer than max_len
 
 
 @functools.cache
@@ -109,16 +111,29 @@ def encode(docs: list[list[str]], vocab: list[str], max_len: int,
     return ids
 
 
-def split_rows(test: np.ndarray, train_fraction: float, seed: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Seeded (train, val, test) row indices: the held-out rows test, the rest shuffled and
-    split as `tuidl.data.split` does."""
+def truncation_warning(docs: list[list[str]], max_len: int, truncate: str) -> str | None:
+    """One line saying how many texts (all rows: every split is cut the same way) are longer
+    than max_len and what is kept of them; None when every text fits."""
+    lengths = np.fromiter(map(len, docs), np.int64, len(docs))
+    cut = int((lengths > max_len).sum())
+    if not cut:
+        return None
+    end = "first" if truncate == "head" else "last"
+    return (f"{cut} of {len(docs)} texts are longer than max_len={max_len} tokens (longest "
+            f"{int(lengths.max())}) and are cut to their {end} {max_len} "
+            f"(truncate={truncate}); raise max_len to read them whole")
+
+
+def split_rows(test: np.ndarray, train_fraction: float, seed: int, labels: np.ndarray,
+               stratify: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (train, val, test) row indices: the held-out rows test, the rest split by
+    `tuidl.data.split.indices` (stratified by `labels` when asked)."""
     rest = np.flatnonzero(~test)
-    order = rest[np.random.default_rng(seed + VAL_SEED).permutation(len(rest))]
-    n_train = int(round(len(rest) * train_fraction))
-    if n_train < 1 or len(rest) - n_train < 1:
-        raise ConfigError(f"{len(rest)} texts are too few for this split")
-    return order[:n_train], order[n_train:], np.flatnonzero(test)
+    try:
+        train, val, _ = indices(labels[rest], train_fraction, 0.0, seed, stratify)
+    except ConfigError:
+        raise ConfigError(f"{len(rest)} texts are too few for this split") from None
+    return rest[train], rest[val], np.flatnonzero(test)
 
 
 def _decode(path: Path) -> str:
@@ -244,14 +259,15 @@ def read(path: str | Path, text_column: str = "", label_column: str = "") -> Tex
 
 def load(path: str | Path, *, max_len: int, text_column: str = "", label_column: str = "",
          lowercase: bool = True, min_freq: int = 1, max_vocab: int = 0, truncate: str = "head",
-         train_fraction: float = 0.8, seed: int = 0) -> Reviews:
-    """Read, split (seeded), build the vocabulary from the training rows and encode all rows."""
+         train_fraction: float = 0.8, seed: int = 0, stratify: bool = False) -> Reviews:
+    """Read, split (seeded; by class with `stratify`), build the vocabulary from the training
+    rows and encode all rows."""
     data = read(path, text_column, label_column)
     docs = [list(map(intern, tokenize(t, lowercase))) for t in data.texts]  # shared strings
     if not any(docs):
         raise ConfigError(f"{path}: no words in any text")
     try:
-        train, val, test = split_rows(data.test, train_fraction, seed)
+        train, val, test = split_rows(data.test, train_fraction, seed, data.labels, stratify)
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
     vocab = build_vocab([docs[i] for i in train], min_freq, max_vocab)
@@ -259,4 +275,4 @@ def load(path: str | Path, *, max_len: int, text_column: str = "", label_column:
         raise ConfigError(f"{path}: no word of the training texts is kept in the vocabulary "
                           f"(min_freq={min_freq}, max_vocab={max_vocab})")
     return Reviews(vocab, encode(docs, vocab, max_len, truncate), data.labels, data.classes,
-                   train, val, test)
+                   train, val, test, truncation_warning(docs, max_len, truncate))

@@ -17,11 +17,11 @@ class EarlyStopping:
         # on: the best eval's weights (on the device, copied without a host sync), metrics
         # and epoch
         self.best_weights: dict[str, dict[str, Any]] | None = None
-        self.best_metrics: dict[str, float] = {}
+        self.best_metrics: dict[str, Any] = {}
         self.best_epoch = 0
 
     def update(self, val_loss: float | None, models: dict[str, nn.Module] | None = None,
-               metrics: dict[str, float] | None = None, epoch: int = 0) -> str | None:
+               metrics: dict[str, Any] | None = None, epoch: int = 0) -> str | None:
         """Fold an eval's val loss in (keeping its weights when it is the best so far); the
         reason to stop, or None."""
         if val_loss is None:
@@ -55,5 +55,6 @@ class EarlyStopping:
     def load_state_dict(self, state: dict) -> None:
         self.best, self.bad = float(state["best"]), int(state["bad"])
         self.best_weights = state.get("best_weights")  # absent from older checkpoints
-        self.best_metrics = {k: float(v) for k, v in state.get("best_metrics", {}).items()}
+        self.best_metrics = {k: dict(v) if isinstance(v, dict) else float(v)  # per class
+                             for k, v in state.get("best_metrics", {}).items()}
         self.best_epoch = int(state.get("best_epoch", 0))

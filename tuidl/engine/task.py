@@ -39,7 +39,7 @@ class Step:
 
 @dataclass
 class Evaluation:
-    metrics: dict[str, float]
+    metrics: dict[str, Any]  # numbers, and per-class figures as {class name: number or None}
     confusion: tuple[list[str], list[list[int]]] | None = None  # (labels, matrix) on val set
     view: tuple[str, dict[str, Any]] | None = None  # (kind, json-able data)
 

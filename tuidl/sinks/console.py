@@ -1,5 +1,9 @@
 """Headless progress: a rich progress bar on a terminal, plain periodic lines otherwise.
 
+Lines stay short: a classifier's macro F1 and per-class figures are left to the files
+(summary.json, metrics.csv), and its balanced accuracy is shown only where accuracy flatters
+it by IMBALANCE_GAP or more (a rare class the model misses), beside the accuracy it corrects.
+
 Redraws are bounded (rich refreshes at most 4 times a second; plain lines at most one every
 `PLAIN_INTERVAL` seconds), so printing never slows training. Output that fails (the terminal
 went away: EIO; a closed pipe: EPIPE; a closed stream) silences the progress and nothing
@@ -20,19 +24,34 @@ from tuidl.text import plain, visible
 
 PLAIN_INTERVAL = 2.0
 OUTPUT_ERRORS = (OSError, ValueError)  # EIO, EPIPE, EBADF; "I/O operation on closed file"
+IMBALANCE_GAP = 0.05  # accuracy above balanced accuracy by this much: the line shows both
+BALANCED, MACRO_F1 = "_balanced_accuracy", "_macro_f1"
+
+
+def telling(metrics: dict, key: str) -> bool:
+    """Whether a line shows `key`: not a macro F1, and a balanced accuracy only where the
+    accuracy it goes with is IMBALANCE_GAP or more above it."""
+    if key.endswith(MACRO_F1):
+        return False
+    if key.endswith(BALANCED):
+        accuracy = metrics.get(key[:-len(BALANCED)] + "_accuracy")
+        return _number(accuracy) and accuracy - metrics[key] >= IMBALANCE_GAP
+    return True
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def fmt_metrics(metrics: dict, keys=None) -> str:
-    keys = keys or [k for k in metrics if isinstance(metrics[k], (int, float))
-                    and not isinstance(metrics[k], bool)]
-    parts = []
-    for k in keys:
-        v = metrics.get(k)
-        if isinstance(v, bool) or v is None:
-            continue
-        if isinstance(v, (int, float)):
-            parts.append(f"{k}={v:.4g}")
-    return " ".join(parts)
+    """`key=value` for each number among `keys` (default: every metric) that is `telling`."""
+    return " ".join(f"{k}={metrics[k]:.4g}" for k in (keys or metrics)
+                    if _number(metrics.get(k)) and telling(metrics, k))
+
+
+def _balanced(key: str) -> str:
+    """The balanced accuracy that goes with an accuracy key (shown when `telling`)."""
+    return key[:-len("_accuracy")] + BALANCED if key.endswith("_accuracy") else ""
 
 
 class ConsoleProgress:
@@ -69,7 +88,7 @@ class ConsoleProgress:
             self._update(event)
         elif isinstance(event, EvalMetrics):
             main = self.spec.main_metric(event.metrics)
-            self.metric = f"{main}={event.metrics[main]:.4g}" if main else ""
+            self.metric = fmt_metrics(event.metrics, [main, _balanced(main)]) if main else ""
             self._update(event)
             now = time.monotonic()
             if not self.live and (now - self.last_plain >= PLAIN_INTERVAL

@@ -1,7 +1,10 @@
 """The event stream as tables other tools read, written into the run directory.
 
 - `metrics.csv`: one row per eval (epoch, step, then every metric of the first eval), appended
-  and flushed as evals come, beside `events.jsonl`;
+  and flushed as evals come, beside `events.jsonl`. A per-class figure ({class: value}, such as
+  `val_recall`) becomes one column per class, `val_recall_<class>`, when there are at most
+  PER_CLASS_COLUMNS classes; with more it is left out (events.jsonl and summary.json hold it),
+  so the table keeps a bounded width and the same columns on every row;
 - `confusion.csv`: the latest validation confusion matrix, rows true and columns predicted
   classes, replaced atomically at each eval.
 """
@@ -15,6 +18,7 @@ from tuidl.events import Confusion, EvalMetrics, Event
 from tuidl.rundir import METRICS, open_file, write_atomic
 
 CONFUSION = "confusion.csv"
+PER_CLASS_COLUMNS = 10  # classes up to which per-class figures get columns (digits, CIFAR-10)
 
 
 class CsvSink:
@@ -41,15 +45,28 @@ class CsvSink:
                 with open(path, encoding="utf-8") as f:
                     self.columns = next(csv.reader(f))[2:]
             else:
-                self.columns = list(event.metrics)
+                self.columns = list(flat(event.metrics))
                 csv.writer(self.file).writerow(["epoch", "step", *self.columns])
+        row = flat(event.metrics)
         csv.writer(self.file).writerow(
-            [event.epoch, event.step, *[event.metrics.get(k, "") for k in self.columns]])
+            [event.epoch, event.step, *[row.get(k, "") for k in self.columns]])
         self.file.flush()
 
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
+
+
+def flat(metrics: dict) -> dict:
+    """The metrics as table cells: numbers as they are, a per-class figure as one cell per
+    class (up to PER_CLASS_COLUMNS classes; an undefined figure is an empty cell)."""
+    out = {}
+    for key, value in metrics.items():
+        if not isinstance(value, dict):
+            out[key] = value
+        elif len(value) <= PER_CLASS_COLUMNS:
+            out.update({f"{key}_{label}": "" if v is None else v for label, v in value.items()})
+    return out
 
 
 def confusion_csv(labels: list[str], matrix: list[list[int]]) -> str:

@@ -31,6 +31,7 @@ FAMILY = Family(
         Param("test_fraction", float, 0.2,
               "share held out as a test set, scored once at the end (0 = none; data with "
               "its own test files uses those instead)", min=0, max=0.5),
+        *common("stratify", "class_weight"),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
         Param("view_every", int, 1, "evals between views of the filters and example images",
               min=1, max=10_000),

@@ -9,7 +9,7 @@ from tuidl.specs import TRAIN, VAL, Chart, Curve
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softsign", "softplus", "linear")
-INITS = ("default", "xavier", "he", "normal")
+INITS = ("default", "xavier", "xavier_gain", "he", "normal")
 
 _COMMON = {p.name: p for p in (
     Param("epochs", int, 20, "passes over the training data", min=1, max=100_000),
@@ -21,7 +21,9 @@ _COMMON = {p.name: p for p in (
     Param("l1", float, 0.0, "L1 penalty on weights, added to the loss", min=0, max=10),
     Param("dropout", float, 0.0, "dropout probability after each hidden layer", min=0, max=0.95),
     Param("grad_clip", float, 0.0, "clip the global gradient L2 norm to this (0 = off)", min=0),
-    Param("init", str, "default", "weight initialisation", choices=INITS),
+    Param("init", str, "default", "weight initialisation: xavier is Glorot & Bengio's (unit "
+          "gain), xavier_gain scales it by torch's gain for the activation (5/3 for tanh), "
+          "he is Kaiming's (fan_in, ReLU)", choices=INITS),
     Param("init_scale", float, 1.0, "std of the weights for init=normal", min=0, max=100,
           min_inclusive=False),
     Param("seed", int, 0, "random seed for data, initialisation and batching", min=0, max=2**31 - 1),
@@ -32,6 +34,11 @@ _COMMON = {p.name: p for p in (
           min=0, max=10_000),
     Param("train_fraction", float, 0.8, "share of the data used for training; the rest validates",
           min=0.05, max=0.95),
+    Param("stratify", bool, True, "split each class in the same proportions (train, val, "
+          "test), so a rare class has its share of every split"),
+    Param("class_weight", str, "none", "balanced: weight each class's loss by n / (classes x "
+          "its count in the training split), so rare classes weigh as much as common ones",
+          choices=("none", "balanced")),
     Param("activation", str, "relu", "hidden-layer nonlinearity", choices=ACTIVATIONS),
     Param("hidden", "ints", "16,16", "hidden layer widths, input to output"),
     Param("loss", str, "cross_entropy", "training loss", choices=("cross_entropy", "mse")),

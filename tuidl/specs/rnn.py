@@ -44,14 +44,16 @@ FAMILY = Family(
         Param("cell", str, "lstm",
               "recurrent cell, or bow: the mean of the word vectors, blind to order",
               choices=CELLS),
-        Param("forget_bias", float, 1.0, "lstm: initial bias of the forget gate (1 keeps the "
-              "cell's memory from the start; 0 is PyTorch's default)", min=-10, max=10),
+        Param("forget_bias", float, 1.0, "initial bias of the gate that keeps the old state "
+              "(lstm: forget gate, gru: update gate): 1 keeps memory from the start, ~log(lag) "
+              "carries it across a lag; 0 is PyTorch's default", min=-10, max=10),
         Param("layers", int, 1, "stacked recurrent layers (ignored by bow)", min=1, max=8),
         Param("bidirectional", bool, False,
               "also read each sentence backwards (ignored by bow)"),
         *common("epochs", "lr", "optimizer", "momentum", "batch_size", "weight_decay", "l1",
                 "dropout", "grad_clip", "init", "init_scale", "early_stopping",
                 "train_fraction", epochs=10, lr=0.005, batch_size=64, grad_clip=1.0),
+        *common("stratify", "class_weight"),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
         Param("time_grads_every", int, 100, "steps between readings of dL/dh_t through time "
               "(that logged step runs the recurrent layer one time step at a time, a few "

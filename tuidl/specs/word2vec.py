@@ -1,5 +1,5 @@
 """word2vec: skip-gram or CBOW word embeddings trained with negative sampling."""
-from tuidl.config import DIRS, Param
+from tuidl.config import ANY_FILE, DIRS, Param
 from tuidl.specs import Chart, Curve, Family
 from tuidl.specs.common import common
 
@@ -13,8 +13,9 @@ FAMILY = Family(
     lesson_panel="task_view",
     params=(
         Param("corpus", str, "world", "world: generated sentences over 8 word "
-              "categories; pydoc: Python's help topics; or a UTF-8 .txt file or folder",
-              choices=("world", "pydoc"), files=(".txt", DIRS)),
+              "categories; pydoc: Python's help topics; or a UTF-8 text file of any name "
+              "(told by its content) or a folder of .txt files",
+              choices=("world", "pydoc"), files=(".txt", ANY_FILE, DIRS)),
         Param("n_sentences", int, 3000, "sentences generated for corpus=world",
               min=10, max=1_000_000),
         Param("mode", str, "skip_gram", "skip_gram: a word predicts its neighbours; cbow: "

@@ -2,7 +2,14 @@
 
 The data split lives on the device; a step indexes it by the engine's shuffled batch indices.
 Evaluation scores the whole validation set in chunks and counts the confusion matrix on the
-device with one `bincount`.
+device with one `bincount`; per-class recall and F1, balanced accuracy and macro F1 come from it
+(tuidl.tasks.class_figures), and the host reads all of an evaluation's figures in one copy.
+
+`class_weight=balanced` weighs each class's loss by n / (k * n_c), counted in the training split
+(scikit-learn's rule), and the loss is the weighted mean, as `F.cross_entropy(weight=)` takes
+it, for training, validation and test alike. In a distributed run each rank's weighted mean is
+rescaled by its share of the batch's total weight (one all-reduce of a scalar per step), so
+the averaged gradient is that of the whole batch's weighted mean, as on one process.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from tuidl.data.split import Split
 from tuidl.engine import distributed
 from tuidl.engine.optim import build_optimizer
 from tuidl.engine.task import Evaluation, Finish, Step, Task
+from tuidl.tasks import class_figures
 
 CHUNK = 4096
 
@@ -33,6 +41,8 @@ class ClassifierTask(Task):
             c["weight_decay"])}
         self.n_train = len(data.y_train)
         self.mse = c.get("loss") == "mse"  # mlp only: cnn and rnn have no `loss` to choose
+        self.class_weight = (balanced_weights(data.y_train, len(labels))
+                             if c.get("class_weight") == "balanced" else None)
         # L1 applies to weights (not biases); collected once.
         self.l1_params = [p for n, p in self.model.named_parameters() if p.dim() > 1]
 
@@ -44,17 +54,39 @@ class ClassifierTask(Task):
             self.train_model = distributed.wrap(self.model, self.device)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The mean loss of the rows, weighted by their class's weight when there are any."""
+        w = self.class_weight
         if self.mse:
             target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
-            return F.mse_loss(torch.softmax(logits, dim=1), target)
-        return F.cross_entropy(logits, y)
+            if w is None:
+                return F.mse_loss(torch.softmax(logits, dim=1), target)
+            per_row = F.mse_loss(torch.softmax(logits, dim=1), target, reduction="none").mean(1)
+            return (w[y] * per_row).sum() / w[y].sum()
+        return F.cross_entropy(logits, y, weight=w)
+
+    def weight_of(self, y: torch.Tensor) -> torch.Tensor:
+        """The total weight of the rows `y` in the loss's mean (their number when unweighted)."""
+        if self.class_weight is None:
+            return torch.tensor(float(len(y)), dtype=torch.float64, device=y.device)
+        return self.class_weight[y].sum(dtype=torch.float64)
+
+    def train_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """This rank's loss, such that DDP's average of the ranks' gradients is the gradient of
+        the whole batch's (weighted) mean loss: unweighted, every rank's mean already is (equal
+        shards); weighted, each rank's mean is scaled by its share of the batch's weight."""
+        loss = self.loss(logits, y)
+        if self.class_weight is None or not self.world.active:
+            return loss
+        mine = self.weight_of(y)
+        total = distributed.sum_(mine.clone(), self.world)
+        return loss * (mine * self.world.size / total).to(loss.dtype)
 
     def train_step(self, idx, update, step=Step()):
         if not self.model.training:  # predict() leaves the whole model in eval mode
             self.model.train()
         x, y = self.data.x_train[idx], self.data.y_train[idx]
         logits = self.forward_train(x, step)
-        loss = self.loss(logits, y)
+        loss = self.train_loss(logits, y)
         total = loss
         l1 = self.config["l1"]
         if l1 > 0:
@@ -97,21 +129,32 @@ class ClassifierTask(Task):
 
     def score(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
                                                                torch.Tensor]:
+        """Loss, accuracy and the confusion counts [k, k] of (x, y), on the device."""
         logits = self.predict(x)
         pred = logits.argmax(1)
-        return self.loss(logits, y), (pred == y).float().mean(), pred
+        counts = class_figures.confusion(y, pred, len(self.labels))
+        return self.loss(logits, y), (pred == y).float().mean(), counts
 
     def evaluate(self, view: bool = True) -> Evaluation:
-        d, k = self.data, len(self.labels)
+        d = self.data
         if self.world.active:
-            loss, acc, counts = self._score_shared(d.x_val, d.y_val, k)
+            scored = self._score_shared(d.x_val, d.y_val, len(self.labels))
         else:
-            loss, acc, pred = self.score(d.x_val, d.y_val)
-            counts = torch.bincount(d.y_val * k + pred, minlength=k * k).view(k, k)
-        loss_f, acc_f = torch.stack([loss, acc]).tolist()
-        metrics = {"val_loss": loss_f, "val_accuracy": acc_f}
-        return Evaluation(metrics, (self.labels, counts.tolist()),
-                          self.view() if view else None)
+            scored = self.score(d.x_val, d.y_val)
+        metrics, matrix = self.figures("val", *scored)
+        return Evaluation(metrics, (self.labels, matrix), self.view() if view else None)
+
+    def figures(self, split: str, loss: torch.Tensor, acc: torch.Tensor,
+                counts: torch.Tensor) -> tuple[dict[str, Any], list[list[int]]]:
+        """A split's metrics (loss, accuracy, then tuidl.tasks.class_figures') and its
+        confusion matrix, copied to the host at once."""
+        k = len(self.labels)
+        host = torch.cat([torch.stack([loss.double(), acc.double()]),
+                          class_figures.figures(counts), counts.view(-1).double()]).tolist()
+        cells = host[2 + 2 + 2 * k:]
+        matrix = [[int(v) for v in cells[i * k:(i + 1) * k]] for i in range(k)]
+        return ({f"{split}_loss": host[0], f"{split}_accuracy": host[1],
+                 **class_figures.named(host[2:], self.labels, split)}, matrix)
 
     def _score_shared(self, x: torch.Tensor, y: torch.Tensor, k: int):
         """Each rank scores its part of (x, y); the loss sums and confusion counts are summed
@@ -119,12 +162,13 @@ class ClassifierTask(Task):
         part = distributed.split(len(y), self.world)
         xs, ys = x[part], y[part]
         logits = self.predict(xs)
-        counts = torch.bincount(ys * k + logits.argmax(1), minlength=k * k)
-        loss_sum = (self.loss(logits, ys).double() * len(ys)) if len(ys) else logits.new_zeros(
-            (), dtype=torch.float64)
-        both = distributed.sum_(torch.cat([loss_sum.view(1), counts.double()]), self.world)
-        counts = both[1:].round().long().view(k, k)
-        return (both[0] / len(y)).float(), counts.diagonal().sum() / counts.sum(), counts
+        counts = class_figures.confusion(ys, logits.argmax(1), k).view(-1)
+        weight = self.weight_of(ys)
+        loss_sum = (self.loss(logits, ys).double() * weight) if len(ys) else weight * 0
+        sums = distributed.sum_(torch.cat([loss_sum.view(1), weight.view(1), counts.double()]),
+                                self.world)
+        counts = sums[2:].round().long().view(k, k)
+        return (sums[0] / sums[1]).float(), counts.diagonal().sum() / counts.sum(), counts
 
     def view(self) -> tuple[str, dict[str, Any]] | None:
         return None
@@ -134,5 +178,13 @@ class ClassifierTask(Task):
         if d.x_test is None:
             return Finish()
         with torch.no_grad():
-            loss, acc, _ = self.score(d.x_test, d.y_test)
-        return Finish({"test_loss": loss.item(), "test_accuracy": acc.item()})
+            metrics, _ = self.figures("test", *self.score(d.x_test, d.y_test))
+        return Finish(metrics)
+
+
+def balanced_weights(y: torch.Tensor, k: int) -> torch.Tensor:
+    """Class weights n / (k * n_c) of the training labels `y`, on their device, k the classes
+    present (scikit-learn's "balanced"); a class absent from them weighs 0."""
+    counts = torch.bincount(y, minlength=k).double()
+    present = (counts > 0).sum()
+    return torch.where(counts > 0, len(y) / (present * counts.clamp_min(1)), 0.0).float()

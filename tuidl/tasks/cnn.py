@@ -37,7 +37,8 @@ def subset(images: ImageSet, n: int, seed: int) -> ImageSet:
 
 def split_images(images: ImageSet, c: dict, device: torch.device) -> Split:
     test = 0.0 if images.x_test is not None else c["test_fraction"]
-    data = split(images.x_train, images.y_train, c["train_fraction"], test, c["seed"], device)
+    data = split(images.x_train, images.y_train, c["train_fraction"], test, c["seed"], device,
+                 stratify=c["stratify"])
     if images.x_test is not None:
         data.x_test = torch.as_tensor(images.x_test).to(device)
         data.y_test = torch.as_tensor(images.y_test).to(device)
@@ -59,7 +60,7 @@ class CNNTask(ClassifierTask):
         if c["dataset"] == "digits":
             x, y = load_digits_arrays()
             data = split(x.reshape(-1, 1, 8, 8), y, c["train_fraction"], c["test_fraction"],
-                         c["seed"], device)
+                         c["seed"], device, stratify=c["stratify"])
             shape, labels, inputs = (1, 8, 8), [str(i) for i in range(10)], None
         else:
             images = subset(load_images(c["dataset"], c["data_root"], c["download"]),

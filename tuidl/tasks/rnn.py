@@ -44,7 +44,8 @@ class RNNTask(ClassifierTask):
             source = memory if c["dataset"] == "first_word" else sentiment
             data = source.make(c["n_samples"], c["max_len"], c["seed"])
             self.vocab, labels = data.vocab, list(source.LABELS)
-            splits = split(data.ids, data.labels, c["train_fraction"], 0.0, c["seed"], device)
+            splits = split(data.ids, data.labels, c["train_fraction"], 0.0, c["seed"], device,
+                           stratify=c["stratify"])
         model = build_sequence_model(len(self.vocab), c["embed_dim"], c["hidden_size"],
                                      len(labels), c["cell"], c["layers"],
                                      c["bidirectional"], c["dropout"])
@@ -52,8 +53,10 @@ class RNNTask(ClassifierTask):
                      "relu" if c["cell"] == "bow" else "tanh")
         with torch.no_grad():
             model.embed.weight[0].zero_()  # padding stays a zero vector whatever the init
-            for module in model.modules():  # gates i, f, g, o: the forget gate is the 2nd
-                if isinstance(module, torch.nn.LSTM):
+            # the gate that keeps the old state is the 2nd block of the biases: an LSTM's
+            # gates are i, f, g, o (f: forget), a GRU's r, z, n (z: update, h' = z h + ...)
+            for module in model.modules():
+                if isinstance(module, (torch.nn.LSTM, torch.nn.GRU)):
                     h = module.hidden_size
                     for name, bias in module.named_parameters():
                         if name.startswith("bias"):  # bias_ih + bias_hh = forget_bias
@@ -61,14 +64,15 @@ class RNNTask(ClassifierTask):
         self.setup(splits, model, labels)
         self.states: list[torch.Tensor] | None = None
 
-    @staticmethod
-    def _load_file(c, device) -> tuple[Split, list[str], list[str]]:
-        """A CSV/TSV file or review folder: (splits on the device, vocabulary, class names)."""
+    def _load_file(self, c, device) -> tuple[Split, list[str], list[str]]:
+        """A CSV/TSV file or review folder: (splits on the device, vocabulary, class names);
+        texts cut to max_len are a run warning."""
         data = reviews.load(c["dataset"], max_len=c["max_len"], text_column=c["text_column"],
                             label_column=c["label_column"], lowercase=c["lowercase"],
                             min_freq=c["min_freq"], max_vocab=c["max_vocab"],
                             truncate=c["truncate"], train_fraction=c["train_fraction"],
-                            seed=c["seed"])
+                            seed=c["seed"], stratify=c["stratify"])
+        self.warnings += [data.truncated] if data.truncated else []
 
         def rows(idx):
             return (torch.as_tensor(data.ids[idx]).to(device),

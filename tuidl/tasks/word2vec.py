@@ -85,7 +85,7 @@ class Windows:
             self.blocks = dev(_starts(np.repeat(fwd, 2)))  # [2D]: 1 forward, 1 backward, 2 …
             self.fwd_starts = dev(_starts(fwd))  # [D]: where distance d's forward pairs start
             self.left = None  # forward pair -> its left token, where that table is small
-            if self.n_pairs // 2 <= LEFT_TABLE_MAX:
+            if 0 < self.n_pairs // 2 <= LEFT_TABLE_MAX:  # none: the task says so
                 left = np.concatenate([np.flatnonzero(sid[:-dd] == sid[dd:]) for dd in d])
                 assert len(left) == self.n_pairs // 2
                 self.left = dev(left.astype(np.int32))
