@@ -83,6 +83,9 @@ def _older_format(state: dict) -> dict:
     """The layout tuidl wrote before format 2: pickled objects and flat sums."""
     diagnoser = Diagnoser()
     diagnoser.load_state_dict(state["diagnoser"])
+    for name in ("time_low", "time_vanishing", "time_last", "losses", "loss_first",
+                 "readings", "lookups"):  # fields a Diagnoser of that time did not have
+        del vars(diagnoser)[name]
     rng, meter = state["rng"], state["meter"]
     n, p = rng["numpy"], rng["python"]
     return {"models": state["models"], "optimizers": state["optimizers"], "task": {},

@@ -301,3 +301,15 @@ def test_every_bounded_activation_reports_its_saturation(act, kind):
         got = probe.read()
         assert got["kinds"] == [kind] and got["dead"] == [None]
         assert low <= got["saturated"][0] <= high, (scale, got)
+
+
+def test_a_state_from_before_the_stall_rule_keeps_it_off_and_a_damaged_one_is_refused():
+    old = Diagnoser().state_dict()
+    for key in ("time_low", "time_vanishing", "time_last", "losses", "loss_first", "readings"):
+        del old[key]
+    d = Diagnoser()
+    d.load_state_dict(old)
+    out = [d.update(LAYERS, [3e-2, 0.2, 1.0], loss=2.3) for _ in range(20)]
+    assert out[-1].verdict == "healthy"  # its first loss is unknown: no stall is judged
+    with pytest.raises(ValueError):
+        Diagnoser().load_state_dict({**Diagnoser().state_dict(), "loss_first": "abc"})

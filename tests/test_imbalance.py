@@ -170,3 +170,20 @@ def test_the_console_line_adds_balanced_accuracy_only_where_accuracy_flatters():
     assert fmt_metrics(m) == "val_accuracy=0.96 val_balanced_accuracy=0.7"
     m["val_balanced_accuracy"] = 0.95
     assert fmt_metrics(m) == "val_accuracy=0.96"
+
+
+def test_a_class_with_no_training_rows_is_a_warning_and_many_classes_stay_small(train, tmp_path):
+    """One 'lonely' row lands in validation: the run says the model cannot learn it. Past
+    PER_CLASS_MAX classes the eval events carry the means only."""
+    data = write_rare(tmp_path / "rare.csv")
+    data.write_text(data.read_text() + "9.0,9.0,lonely\n")
+    summary, _, events = train("mlp", f"dataset={data}", "hidden=8", "epochs=1",
+                               "threads=1", "train_fraction=0.3")
+    start = events[0]
+    assert start["warnings"] == ["1 of 3 classes have no training rows (lonely): the model "
+                                 "cannot learn them; a larger train_fraction or more data "
+                                 "would give them some"]
+    values = [0.5, 0.5] + [1.0] * 2 * (class_figures.PER_CLASS_MAX + 1)
+    labels = [str(i) for i in range(class_figures.PER_CLASS_MAX + 1)]
+    assert set(class_figures.named(values, labels, "val")) == {"val_balanced_accuracy",
+                                                               "val_macro_f1"}

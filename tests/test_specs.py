@@ -98,6 +98,9 @@ def test_distributed_training_and_remedies_follow_the_spec(toy):
         check_family(get_family("gan"), World(0, 2))
     d = Diagnoser(remedies=toy.remedies)
     assert d.remedy("vanishing") == "feed the toy" and d.remedy("exploding")
+    rnn = get_family("rnn")  # a gated cell that fails through time needs its gate opened
+    assert "LSTM or GRU" in rnn.remedies_for({"cell": "rnn"})["vanishing"]
+    assert rnn.remedies_for({"cell": "lstm"})["vanishing"].startswith("raise forget_bias")
 
 
 def test_the_task_view_title_shows_the_spec_s_metrics(toy):

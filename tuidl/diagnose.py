@@ -128,7 +128,8 @@ class Diagnoser:
         last = state.get("time_last")
         self.time_last = (float(last[0]), int(last[1]), int(last[2])) if last else None
         self.losses = deque(map(float, state.get("losses", ())), maxlen=WINDOW)
-        self.loss_first = state.get("loss_first")
+        first = state.get("loss_first", math.nan)  # a state from before: no stall rule
+        self.loss_first = float(first) if first is not None else None
         self.readings = int(state.get("readings", 0))
 
     def through_time(self, norms: list[float]) -> None:
@@ -149,7 +150,7 @@ class Diagnoser:
     def stalled(self) -> bool:
         """The loss has not moved: STALL_AFTER readings in, still near the first one."""
         return (self.readings >= STALL_AFTER and len(self.losses) == WINDOW
-                and self.loss_first is not None and self.loss_first > 0
+                and self.loss_first is not None and self.loss_first > 0  # NaN: unknown
                 and min(self.losses) >= STALLED * self.loss_first)
 
     def update(self, layers: list[str], norms: list[float],

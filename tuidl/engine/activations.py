@@ -1,11 +1,11 @@
 """Activation health, measured during evaluation (the first, every fifth and the last) with
 forward hooks on the activation modules.
 
-- saturation of every bounded activation, the share of outputs where the derivative is about
-  1 % of its largest value or less, so the unit passes almost no gradient back: sigmoid below
-  0.01 or above 0.99 (sigmoid' <= 0.0099 of at most 0.25); tanh |y| above 0.99 (tanh' <= 0.02
-  of 1); softsign |y| above 0.9 (softsign' = (1 - |y|)^2 <= 0.01 of 1); softplus, bounded
-  below, y below 0.01 (softplus' = 1 - e^-y <= 0.01 of 1).
+- saturation of every bounded activation, the share of outputs where the derivative is a few
+  percent of its largest value or less, so the unit passes almost no gradient back: sigmoid
+  below 0.01 or above 0.99 (sigmoid' <= 0.0099, 4 % of its 0.25); tanh |y| above 0.99
+  (tanh' <= 0.02 of 1); softsign |y| above 0.9 (softsign' = (1 - |y|)^2 <= 0.01 of 1);
+  softplus, bounded below, y below 0.01 (softplus' = 1 - e^-y <= 0.01 of 1).
 - relu: the share of dead units, units never active (output > 0) on the evaluation batch.
   A unit is a feature of the last dimension for dense layers, a channel for convolutions.
 
@@ -23,7 +23,7 @@ KINDS = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.Softsign: "softsign",
 
 
 def saturated(kind: str, out: torch.Tensor) -> torch.Tensor:
-    """Where a bounded activation's output leaves it ~1 % of its largest derivative."""
+    """Where a bounded activation's output leaves it 1-4 % of its largest derivative."""
     if kind == "tanh":
         return out.abs() > 0.99
     if kind == "softsign":

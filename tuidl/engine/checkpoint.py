@@ -16,6 +16,7 @@ A file that cannot be read back is a TuidlError naming it, never a traceback.
 """
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import types
@@ -132,6 +133,17 @@ FORMAT1 = types.SimpleNamespace(Unpickler=Format1Unpickler, load=pickle.load,
                                 __name__="tuidl_format1")
 
 
+def _diagnoser_state(old: Any) -> dict[str, Any]:
+    """A pickled Diagnoser of any older version as today's state: the fields it lacks keep
+    their defaults, and the stall rule stays off (its first loss is unknown)."""
+    from tuidl.diagnose import Diagnoser
+    fresh = Diagnoser()
+    if old is not None:
+        fresh.__dict__.update(vars(old))
+        fresh.loss_first = getattr(old, "loss_first", math.nan)
+    return fresh.state_dict()
+
+
 def upgrade(old: dict[str, Any]) -> dict[str, Any]:
     """A format-1 checkpoint (pickled objects, flat sums) in format 2's layout."""
     sums, count = old.get("sums", ({}, 0))
@@ -146,7 +158,6 @@ def upgrade(old: dict[str, Any]) -> dict[str, Any]:
                       "gauss_next": gauss_next}}
     if "cuda_rng" in old:
         rng["cuda"] = old["cuda_rng"]
-    from tuidl.diagnose import Diagnoser
     return {"format": FORMAT, "models": old["models"], "optimizers": old["optimizers"],
             "task": old.get("task", {}), "step": old["step"], "epoch": old["epoch"],
             "batch": old.get("batch", 0), "generator": old["generator"],
@@ -154,7 +165,6 @@ def upgrade(old: dict[str, Any]) -> dict[str, Any]:
                       "epoch_sums": {k: float(v) for k, v in epoch_sums.items()},
                       "epoch_count": epoch_count},
             "early_stopping": {"best": old["best_val"], "bad": old["bad_evals"]},
-            "diagnoser": (Diagnoser.state_dict(diagnoser) if diagnoser is not None
-                          else Diagnoser().state_dict()),
+            "diagnoser": _diagnoser_state(diagnoser),
             "metrics": old.get("metrics", {}), "n_evals": old.get("n_evals", 0), "rng": rng,
             "config": old.get("config", {})}

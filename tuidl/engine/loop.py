@@ -75,7 +75,8 @@ class Engine(Steering):
         self.perm_state = self.gen.get_state()  # what drew this epoch's order
         self.meter = Meter(task.reduce_outputs, world)
         self.stopping = EarlyStopping(s.patience)
-        self.diagnoser = Diagnoser(grad_clip=s.grad_clip, remedies=self.spec.remedies,
+        self.diagnoser = Diagnoser(grad_clip=s.grad_clip,
+                                   remedies=self.spec.remedies_for(self.config),
                                    lookups=lookup_layers(task.models))
         self.time_grads: torch.Tensor | None = None  # the latest step's probe, until logged
         self.diverged_at: int | None = None

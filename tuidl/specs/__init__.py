@@ -66,10 +66,19 @@ class Family:
     # learning-rate hyperparameters, each with the model (optimizer) it drives
     lr_keys: tuple[tuple[str, str], ...] = (("lr", "model"),)
     lesson_panel: str = "grad"  # the panel that carries the family's lesson (LESSON_PANELS)
-    remedies: dict[str, str] = field(default_factory=dict)  # verdict -> the remedy that fits
+    # verdict -> the remedy that fits; "verdict:value" keys refine it by the value of the
+    # hyperparameter `remedy_key` (an LSTM that fails through time needs another remedy)
+    remedies: dict[str, str] = field(default_factory=dict)
+    remedy_key: str = ""
     # the headline loss falls as the model learns (not a GAN's, whose losses are a game's):
     # the diagnosis may read a loss that has not moved as a sign that the network is stuck
     loss_shows_progress: bool = True
+
+    def remedies_for(self, config: dict[str, Any]) -> dict[str, str]:
+        """The remedies by verdict for a run of this config."""
+        value = config.get(self.remedy_key) if self.remedy_key else None
+        return {verdict: self.remedies.get(f"{verdict}:{value}", remedy)
+                for verdict, remedy in self.remedies.items() if ":" not in verdict}
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)

@@ -14,7 +14,11 @@ FAMILY = Family(
     distributed=True,
     lesson_panel="time_grads",
     remedies={"vanishing": "use an LSTM or GRU (their gates carry the gradient through time), "
-                           "or shorter sequences"},
+                           "or shorter sequences",
+              **{f"vanishing:{cell}": "raise forget_bias, so the gate keeps the old state from "
+                                      "the start (about log of the lag: 4 for 60 steps), or "
+                                      "shorter sequences" for cell in ("lstm", "gru")}},
+    remedy_key="cell",
     params=(
         Param("dataset", str, "generated",
               "generated: sentences with negation and contrast, where word order matters; "

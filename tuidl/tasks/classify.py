@@ -26,6 +26,7 @@ from tuidl.engine.task import Evaluation, Finish, Step, Task
 from tuidl.tasks import class_figures
 
 CHUNK = 4096
+MAX_NAMED = 8  # classes named in a warning
 
 
 class ClassifierTask(Task):
@@ -43,6 +44,7 @@ class ClassifierTask(Task):
         self.mse = c.get("loss") == "mse"  # mlp only: cnn and rnn have no `loss` to choose
         self.class_weight = (balanced_weights(data.y_train, len(labels))
                              if c.get("class_weight") == "balanced" else None)
+        self.warnings += untrained_classes(data.y_train, labels)
         # L1 applies to weights (not biases); collected once.
         self.l1_params = [p for n, p in self.model.named_parameters() if p.dim() > 1]
 
@@ -180,6 +182,19 @@ class ClassifierTask(Task):
         with torch.no_grad():
             metrics, _ = self.figures("test", *self.score(d.x_test, d.y_test))
         return Finish(metrics)
+
+
+def untrained_classes(y: torch.Tensor, labels: list[str]) -> list[str]:
+    """A warning when classes have no training rows: the model cannot learn them (and with
+    class_weight=balanced they weigh 0 in every loss)."""
+    counts = torch.bincount(y, minlength=len(labels)).tolist()  # once, at setup
+    missing = [label for label, n in zip(labels, counts) if n == 0]
+    if not missing:
+        return []
+    names = ", ".join(missing[:MAX_NAMED]) + (" …" if len(missing) > MAX_NAMED else "")
+    return [f"{len(missing)} of {len(labels)} classes have no training rows ({names}): the "
+            f"model cannot learn them; a larger train_fraction or more data would give them "
+            f"some"]
 
 
 def balanced_weights(y: torch.Tensor, k: int) -> torch.Tensor:

@@ -18,6 +18,7 @@ matrix.
 from __future__ import annotations
 
 import math
+import os
 from collections import OrderedDict
 
 import numpy as np
@@ -51,7 +52,7 @@ class MLPTask(ClassifierTask):
         super().__init__(config, device)
         c = config
         name = c["dataset"]
-        from_file = name.lower().endswith((".csv", ".tsv"))
+        from_file = name.lower().endswith((".csv", ".tsv")) and not os.path.isdir(name)
         self.image_shape: tuple[int, int, int] | None = None
         if from_file:
             table = load_table(name, c["label_column"])
