@@ -153,14 +153,24 @@ def test_weighted_loss_on_two_processes_is_the_whole_batch_weighted_mean(train, 
     assert two["val_loss"] == pytest.approx(alone["metrics"]["val_loss"], rel=1e-3)
 
 
-def test_a_run_saved_before_stratified_splits_resumes_on_its_own_split(train):
+def test_a_run_saved_before_stratified_splits_resumes_and_repeats_on_its_own_split(
+        train, tmp_path):
+    """A saved config without `stratify` (a run from before it existed) resumes, and repeats
+    with `tuidl run <run>/config.toml`, on the plain split it trained on."""
     from tuidl.runner import resume_prepared
-    summary, run_dir, _ = train("xor-mlp", "epochs=1")
+    data = write_rare(tmp_path / "rare.csv")
+    rare = (f"dataset={data}", "hidden=8", "epochs=1", "threads=1")
+    plain, _, plain_events = train("mlp", *rare, "stratify=false")
+    summary, run_dir, _ = train("mlp", *rare)
     config = run_dir / "config.toml"
     assert "stratify = true" in config.read_text()
     assert resume_prepared(str(run_dir)).config["stratify"] is True
     config.write_text(config.read_text().replace("stratify = true\n", ""))  # an older run's
     assert resume_prepared(str(run_dir)).config["stratify"] is False
+    again, _, again_events = train(str(config))
+    assert again_events[0]["config"]["stratify"] is False
+    assert val_rows(again_events) == val_rows(plain_events)
+    assert again["metrics"] == plain["metrics"]
 
 
 def test_the_console_line_adds_balanced_accuracy_only_where_accuracy_flatters():

@@ -41,6 +41,9 @@ class Param:
     pattern: str | None = None  # regex a str value must match in full
     files: tuple[str, ...] = ()  # beside the choices: a path ending so (".csv"), or any
     # existing file (ANY_FILE) or folder (DIRS)
+    # the value that a run saved before this hyperparameter existed behaved as, where it is
+    # not the default (None: the default); a saved run's config without it repeats that way
+    before: Any = None
 
     @property
     def type_name(self) -> str:

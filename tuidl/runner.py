@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from tuidl.config import TuidlError
 from tuidl.events import Event, Summary
 from tuidl.catalog import Preset, dump_config, load_preset
-from tuidl.rundir import CHECKPOINT, CONFIG, RunDir
+from tuidl.rundir import CHECKPOINT, CONFIG, EVENTS, RunDir
 
 
 @dataclass
@@ -28,8 +28,21 @@ class Limits:
 
 
 def prepare(ref: str, overrides: Iterable[str] | dict[str, str] = (), **cli: Any) -> Prepared:
-    """Load a preset and apply `--set` overrides plus dedicated flags (--epochs, --seed…)."""
-    return _prepared(load_preset(ref), overrides, **cli)
+    """Load a preset and apply `--set` overrides plus dedicated flags (--epochs, --seed…);
+    a run directory's config.toml repeats that run (`as_saved`)."""
+    preset = load_preset(ref)
+    if Path(ref).name == CONFIG and (Path(ref).parent / EVENTS).is_file():
+        as_saved(preset)
+    return _prepared(preset, overrides, **cli)
+
+
+def as_saved(preset: Preset) -> Preset:
+    """A saved run's config as that run trained: a hyperparameter added since then takes the
+    value that run behaved as (`Param.before`), not today's default."""
+    for p in preset.spec.params:
+        if p.name not in preset.values and p.before is not None:
+            preset.values[p.name] = p.before
+    return preset
 
 
 def _prepared(preset: Preset, overrides: Iterable[str] | dict[str, str] = (),
@@ -50,10 +63,7 @@ def resume_prepared(run_dir: str, overrides: Iterable[str] = (), **cli: Any) -> 
                if not path.is_dir() else f"it has no {missing}")
         raise TuidlError(f"{run_dir}: not a run directory with a checkpoint to resume ({why}); "
                          "give a folder that `tuidl run` made under runs/")
-    preset = load_preset(str(path / CONFIG))
-    if "stratify" not in preset.values and any(p.name == "stratify" for p in preset.spec.params):
-        preset.values["stratify"] = False  # saved before splits were stratified: its split
-    return _prepared(preset, overrides, **cli)
+    return _prepared(as_saved(load_preset(str(path / CONFIG))), overrides, **cli)
 
 
 def warm_up() -> None:

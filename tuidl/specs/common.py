@@ -35,7 +35,7 @@ _COMMON = {p.name: p for p in (
     Param("train_fraction", float, 0.8, "share of the data used for training; the rest validates",
           min=0.05, max=0.95),
     Param("stratify", bool, True, "split each class in the same proportions (train, val, "
-          "test), so a rare class has its share of every split"),
+          "test), so a rare class has its share of every split", before=False),
     Param("class_weight", str, "none", "balanced: weight each class's loss by n / (classes x "
           "its count in the training split), so rare classes weigh as much as common ones",
           choices=("none", "balanced")),
