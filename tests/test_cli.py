@@ -69,8 +69,8 @@ def _modules_after(code: str) -> set[str]:
     return set(out.split())
 
 
-def test_help_and_list_do_not_import_torch():
-    for argv in (["--help"], ["list"], ["show", "mlp"]):
+def test_help_list_and_lessons_do_not_import_torch():
+    for argv in (["--help"], ["list"], ["show", "mlp"], ["lesson"]):
         code = f"import sys; sys.argv=['tuidl', *{argv!r}]\nfrom tuidl.cli import main\n" \
                "try:\n    main()\nexcept SystemExit:\n    pass"  # the console script's path
         mods = _modules_after(code)

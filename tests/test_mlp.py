@@ -125,3 +125,30 @@ def test_a_first_layer_too_big_for_the_images_is_refused_before_it_is_built(tmp_
     assert result.stderr.startswith("error: big: 1x200x200 images are 40,000 inputs; a first "
                                     "layer of 4096 units would hold 163,840,000 weights")
     assert result.stderr.count("\n") == 1 and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("dataset", ["moons", "gauss", "spiral"])
+def test_a_rare_class_is_the_share_asked_for_and_keeps_its_shape(dataset):
+    from tuidl.data import toy2d
+    x, y = toy2d.make(dataset, 1000, 0.1, seed=0, minority=0.05)
+    assert len(y) == 1000 and (y == 1).sum() == 50
+    x0, y0 = toy2d.make(dataset, 1000, 0.1, seed=0)
+    assert abs((y0 == 1).mean() - 0.5) < 0.05  # 0 = as generated
+    # the rare points lie where the class lies in the balanced set
+    assert abs(x[y == 1].mean(0) - x0[y0 == 1].mean(0)).max() < 0.3
+
+
+def test_a_raw_input_scale_is_undone_by_standardize(train):
+    from tuidl.data import toy2d
+    x, _ = toy2d.make("moons", 200, 0.1, seed=0, input_scale=100)
+    x0, _ = toy2d.make("moons", 200, 0.1, seed=0)
+    assert x[:, 0] == pytest.approx(x0[:, 0] * 100 + 300, rel=1e-5)
+    assert (x[:, 1] == x0[:, 1]).all()
+    raw, _, _ = train("mlp", "input_scale=100", "standardize=false", "optimizer=sgd",
+                      "epochs=5")
+    scaled, _, _ = train("mlp", "input_scale=100", "optimizer=sgd", "epochs=5")
+    plain_, _, _ = train("mlp", "optimizer=sgd", "epochs=5")
+    assert scaled["metrics"]["val_accuracy"] >= 0.8
+    # standardised, the run is as good as on the data as generated
+    assert abs(scaled["metrics"]["val_accuracy"] - plain_["metrics"]["val_accuracy"]) < 0.1
+    assert raw["metrics"]["val_loss"] > scaled["metrics"]["val_loss"]

@@ -347,6 +347,11 @@ def compare_cmd(
               soft_wrap=True)
 
 
+from tuidl.cli_lesson import lesson_cmd  # noqa: E402  (its own module: the command is long)
+
+app.command("lesson")(lesson_cmd)
+
+
 def _num(x) -> str:
     return "" if x is None else f"{x:.4g}"
 

@@ -50,7 +50,23 @@ def _seed(rng: np.random.Generator) -> int:
 GENERATORS = {"xor": xor, "circle": circle, "gauss": gauss, "spiral": spiral, "moons": moons}
 
 
-def make(name: str, n: int, noise: float, seed: int):
+def make(name: str, n: int, noise: float, seed: int, minority: float = 0.0,
+         input_scale: float = 1.0):
+    """n points of a set. `minority` > 0: class 1 is that share of them (drawn from twice as
+    many generated points, so both classes keep their shape). `input_scale` != 1: the first
+    input as a raw measurement in other units, x * s + 3 s (standardising undoes it)."""
     rng = np.random.default_rng(seed)
-    x, y = GENERATORS[name](n, noise, rng)
-    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+    if minority > 0:
+        x, y = GENERATORS[name](2 * n, noise, rng)
+        n1 = max(1, round(n * minority))
+        keep = np.concatenate([rng.permutation(np.flatnonzero(y == 0))[:n - n1],
+                               rng.permutation(np.flatnonzero(y == 1))[:n1]])
+        keep = np.sort(keep)
+        x, y = np.asarray(x)[keep], np.asarray(y)[keep]
+    else:
+        x, y = GENERATORS[name](n, noise, rng)
+    x = np.asarray(x, dtype=np.float32)
+    if input_scale != 1:
+        x = x.copy()
+        x[:, 0] = x[:, 0] * input_scale + 3 * input_scale
+    return x, np.asarray(y, dtype=np.int64)

@@ -21,10 +21,16 @@ FAMILY = Family(
               choices=(*DATASETS_2D, "digits", *IMAGE_SETS), files=(".csv", ".tsv", DIRS)),
         Param("label_column", str, "", "CSV: the label column, by header name or 0-based "
               "index (empty = the last column)"),
-        Param("standardize", bool, True, "CSV: scale each feature to zero mean and unit "
-              "variance, with statistics from the training split only"),
+        Param("standardize", bool, True, "CSV, and 2-D sets given an input_scale: scale each "
+              "feature to zero mean and unit variance, with statistics from the training split "
+              "only"),
         *common("data_root", "download", "max_samples"),
         Param("n_samples", int, 1000, "points generated for 2-D data sets", min=4, max=1_000_000),
+        Param("minority", float, 0.0, "2-D sets: the share of samples in class 1, a rare class "
+              "(0.05: 1 in 20); 0 = as generated (balanced)", min=0, max=0.5),
+        Param("input_scale", float, 1.0, "2-D sets: the first input in other units, as raw "
+              "measurements come: multiplied by this and offset by 3x this (1 = as generated)",
+              min=1e-3, max=1e4),
         *common("noise", "hidden", "activation", "loss", "epochs", "lr", "optimizer", "momentum",
                 "batch_size", "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",
                 "early_stopping", "train_fraction", epochs=50, lr=0.01, batch_size=32),

@@ -61,15 +61,17 @@ class MLPTask(ClassifierTask):
             x, y = load_digits_arrays()
             labels = [str(i) for i in range(10)]
         elif name in DATASETS_2D:
-            x, y = toy2d.make(name, c["n_samples"], c["noise"], c["seed"])
+            x, y = toy2d.make(name, c["n_samples"], c["noise"], c["seed"], c["minority"],
+                              c["input_scale"])
             labels = ["0", "1"]
         else:
             self._setup_images(c, device)
             return
         data = split(x, y, c["train_fraction"], c["test_fraction"], c["seed"], device,
                      stratify=c["stratify"])
-        if from_file and c["standardize"]:
-            x, warning = standardize(data, x, table.features)
+        scaled = name in DATASETS_2D and c["input_scale"] != 1
+        if (from_file or scaled) and c["standardize"]:
+            x, warning = standardize(data, x, table.features if from_file else None)
             self.warnings += [warning] if warning else []
         model = build_mlp(x.shape[1], parse_ints(c["hidden"]), len(labels), c["activation"],
                           c["dropout"])

@@ -24,6 +24,7 @@ from tuidl.ui.bridge import EventSource, FileFollower, LiveRun, Warm, spawn_cont
 from tuidl.ui.screens.compare import CompareScreen, expand
 from tuidl.ui.screens.form import FormScreen
 from tuidl.ui.screens.help import HelpScreen
+from tuidl.ui.screens.lesson import LessonScreen, follow_lesson, lesson_folder, live_lesson
 from tuidl.ui.screens.picker import PickerScreen
 from tuidl.ui.screens.training import TrainingScreen
 
@@ -63,19 +64,26 @@ class TuidlApp(App):
 
     def __init__(self, preset: str | None = None, watch: str | None = None,
                  out_root: str = "runs", source: EventSource | None = None,
-                 compare: list[str] | None = None):
+                 compare: list[str] | None = None, lesson: str | None = None,
+                 lang: str | None = None):
         super().__init__()
         spawn_context()  # before the app takes over stdio (see bridge.spawn_context)
         self.initial_preset, self.watch_dir, self.out_root = preset, watch, out_root
         self.source = source
         self.compare_dirs = compare
+        self.initial_lesson = lesson
+        from tuidl.lesson import default_lang
+        self.lang = lang or default_lang()  # of the lessons' texts
         self.session_states: list = []  # RunStates of the runs started or watched here
         self.stop_signals: dict = {}  # signal -> the handler before this app's, while it runs
         self.warm: Warm | None = None  # the training process that waits for the next run
 
     def on_mount(self) -> None:
         self._handle_stop_signals()
-        if self.compare_dirs:
+        if self.compare_dirs and len(self.compare_dirs) == 1 and lesson_folder(
+                self.compare_dirs[0]):
+            self.push_screen(follow_lesson(self.compare_dirs[0]))
+        elif self.compare_dirs:
             self.push_screen(CompareScreen(expand(self.compare_dirs)))
         elif self.source is not None:  # tests and `watch` hand in a ready source
             self.push_screen(TrainingScreen(self.source, live=False))
@@ -85,6 +93,8 @@ class TuidlApp(App):
             self.push_screen(PickerScreen())
             if self.initial_preset:
                 self.open_form(load_preset(self.initial_preset))
+            elif self.initial_lesson:
+                self.start_lesson(self.initial_lesson)
         self._check_size(self.size)
 
     def warm_next(self) -> None:
@@ -146,8 +156,12 @@ class TuidlApp(App):
         self.exit(return_code=128 + signum)
 
     def live_runs(self) -> list[LiveRun]:
-        return [s.source for s in list(self.screen_stack)
-                if isinstance(s, TrainingScreen) and isinstance(s.source, LiveRun)]
+        runs = []
+        for s in list(self.screen_stack):
+            sources = ([s.source] if isinstance(s, TrainingScreen) else
+                       [source for _, source, _ in s.runs] if isinstance(s, LessonScreen) else [])
+            runs += [source for source in sources if isinstance(source, LiveRun)]
+        return runs
 
     def on_unmount(self) -> None:
         if self.warm is not None:
@@ -184,6 +198,15 @@ class TuidlApp(App):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def start_lesson(self, name: str) -> None:
+        """Train a lesson's variants at once, side by side (tuidl.ui.screens.lesson)."""
+        try:
+            screen = live_lesson(name, self.out_root, self.lang, self.take_warm())
+        except TuidlError as e:
+            self.notify(visible(str(e)), severity="error", markup=False)
+            return
+        self.push_screen(screen)
 
     def edit_run(self, prepared, in_use: dict | None = None) -> None:
         """Back to the form of this preset, with the run's values and `in_use` over them

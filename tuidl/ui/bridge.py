@@ -37,15 +37,16 @@ class LiveRun(EventSource):
     """
 
     def __init__(self, prepared, out_root: str = "runs", warm: Warm | None = None,
-                 run_dir: str | None = None):
-        """`run_dir`: resume that run (`prepared` from its config, with more epochs)."""
+                 run_dir: str | None = None, name: str | None = None):
+        """`run_dir`: resume that run (`prepared` from its config, with more epochs); `name`:
+        what a new run directory is named after (default: the preset)."""
         self.prepared = prepared
         # kept: the queues must outlive the child's start (it rebuilds them from their names)
         self.warm = warm if warm is not None and warm.process.is_alive() else Warm()
         self.queue, self.control, self.process = (self.warm.queue, self.warm.control,
                                                   self.warm.process)
         # a warm child starts at once, a cold one later
-        self.warm.jobs.put((prepared, out_root, run_dir))
+        self.warm.jobs.put((prepared, out_root, run_dir, name))
         # A reader thread takes events off the queue as they come. A child killed halfway
         # through writing one (the out-of-memory killer's SIGKILL; large events are not one
         # atomic pipe write) leaves a message that can never be read whole: only this daemon
@@ -104,8 +105,8 @@ class LiveRun(EventSource):
 class Warm:
     """A training process started ahead of its run: it imports torch and the engine while
     the user is still on the form, then waits for the one job it is sent
-    (`jobs`: the prepared config, the runs folder and the run directory to resume, if any;
-    or None to end). A LiveRun that takes
+    (`jobs`: the prepared config, the runs folder, the run directory to resume, if any, and
+    the name of a new one; or None to end). A LiveRun that takes
     it only hands over the job, so a start costs no interpreter start and no torch import."""
 
     def __init__(self):
@@ -192,10 +193,10 @@ def _train_in_child(jobs, events, control) -> None:
         events.close()
         events.join_thread()
         return
-    prepared, out_root, run_dir = job
+    prepared, out_root, run_dir, name = job
     try:
         execute(prepared, out_root=out_root, run_dir=run_dir, sinks=[events.put],
-                control=control)
+                control=control, name=name)
     except TuidlError as e:
         events.put(Status(status="failed", message=str(e)))
     except Exception as e:  # never let the app die with the run

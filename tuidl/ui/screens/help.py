@@ -9,7 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = [
-    ("picker", "↑/↓ enter", "choose a preset, open its form"),
+    ("picker", "↑/↓ enter", "choose a preset, open its form; or a lesson, train it"),
+    ("picker", "l", "jump to the lessons"),
     ("form", "tab / shift+tab", "move between fields"),
     ("form", "ctrl+r", "start the run (only when every value is valid)"),
     ("form", "ctrl+o", "reset every field to the preset's values"),
@@ -26,6 +27,12 @@ KEYS = [
     ("training", "c", "compare this session's runs (loss curves overlaid)"),
     ("training", "x", "export weights, CSV tables, vectors / samples into the run directory"),
     ("compare", "l", "toggle log scale"),
+    ("lesson", "m", "the variants' loss curves, or their main metric"),
+    ("lesson", "l", "toggle log scale"),
+    ("lesson", "t", "the lesson's whole text, or its first lines"),
+    ("lesson", "1 … 6", "one variant's whole training screen"),
+    ("lesson", "f", "activations: the functions, or their slopes"),
+    ("lesson", "s", "stop every variant"),
     ("any", "?", "this help"),
     ("any", "escape", "back"),
     ("any", "ctrl+q / q", "quit (a running run is stopped cleanly)"),

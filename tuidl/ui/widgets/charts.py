@@ -140,6 +140,7 @@ def key_line(lines: list[Line], width: int, xlabel: str = "step") -> Text:
 class KeyedPlot(PlotextPlot):
     """A plot whose x-label row carries the key of its curves, in the colours the theme gives
     them (`plot_colour`): a theme switch redraws it."""
+    XLABEL = "step"  # the x-label row, which the key replaces
 
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -163,8 +164,8 @@ class KeyedPlot(PlotextPlot):
             return text
         rows = text.split("\n", allow_blank=True)
         for i in range(len(rows) - 1, -1, -1):
-            if rows[i].plain.strip() == "step":
-                rows[i] = key_line(self.keyed, self.size.width or 40)
+            if rows[i].plain.strip() == self.XLABEL:
+                rows[i] = key_line(self.keyed, self.size.width or 40, self.XLABEL)
                 break
         return Text("\n").join(rows)
 

@@ -62,6 +62,8 @@ class GradPanel(StateView):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.detail = "full"
+        self.hint = "v: each layer"  # the key that shows every layer, after the headline
+        self.profile = False  # the headline adds a one-line profile of the layers
         self._cache: dict[tuple, list[Text]] = {}  # (width, detail) -> lines, for one state
         self._cached_for: tuple = ()
 
@@ -97,7 +99,9 @@ class GradPanel(StateView):
             out += through_time(s.time_grads, width, detail, colours)
         out += _verdict(s, width, detail, colours)
         if detail == "headline":
-            out.append(_summary(s, width, colours))
+            out.append(_summary(s, width, colours, self.hint))
+            if self.profile:
+                out.append(_profile(s, width, colours))
         else:
             out += _bars(s, width, detail, colours)
         if detail in ("full", "text", "compact"):
@@ -138,7 +142,7 @@ def _verdict(s: RunState, width: int, detail: str, colours: dict[str, str]) -> l
     return out
 
 
-def _summary(s: RunState, width: int, colours: dict[str, str]) -> Text:
+def _summary(s: RunState, width: int, colours: dict[str, str], hint: str) -> Text:
     """One line for all the layers: how many, their norms' range, the flagged ones."""
     finite = [v for v in s.grad_norms if math.isfinite(v)]
     line = Text.assemble((f"{len(s.layers)} layers", "bold"))
@@ -149,8 +153,22 @@ def _summary(s: RunState, width: int, colours: dict[str, str]) -> Text:
     if flagged:
         worst = "vanishing" if set(flagged) == {"vanishing"} else "exploding"
         line.append(f"  {len(flagged)} flagged", style=f"bold {colours[worst]}")
-    line.append("  v: each layer", style="dim")
+    line.append(f"  {hint}", style="dim")
     line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def _profile(s: RunState, width: int, colours: dict[str, str]) -> Text:
+    """`input ▁▁▂▃▄▅▆▇██ output`: each layer's norm as a block's height on the bars' log
+    axis, in its health's colour, input to output: the decay across layers in one line."""
+    n = len(s.layers)
+    cell = max(1, min(3, (width - 13) // max(1, n)))
+    line = Text("input ", style="dim")
+    for i, norm in enumerate(s.grad_norms[:n]):
+        level = min(len(SPARK) - 1, int(_frac(norm) * len(SPARK)))
+        state = s.layer_state(i) or health(norm)
+        line.append(SPARK[level] * cell, style=colours.get(state, ""))
+    line.append(" output", style="dim")
     return line
 
 

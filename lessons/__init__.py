@@ -1,0 +1,1 @@
+"""Lesson files shipped with tuidl (installed as the package `tuidl.lesson_files`)."""
