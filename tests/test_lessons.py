@@ -141,8 +141,8 @@ def test_lesson_trains_its_variants_into_one_folder_and_prints_the_verdict(tmp_p
     assert record["holds"] is True and [v["name"] for v in record["variants"]] == [
         "perceptron", "mlp"]
     dirs = variant_dirs(folder, record)
-    assert [label for label, _ in dirs] == ["perceptron", "MLP (one hidden layer)"]
-    assert all((d / "summary.json").is_file() and d.parent == folder for _, d in dirs)
+    assert [label for _, label, _ in dirs] == ["perceptron", "MLP (one hidden layer)"]
+    assert all((d / "summary.json").is_file() and d.parent == folder for _, _, d in dirs)
     as_json = runner.invoke(app, ["lesson", "xor", "--json", "--out", str(tmp_path)])
     assert as_json.exit_code == 0 and json.loads(as_json.stdout)["holds"] is True
 
@@ -166,3 +166,13 @@ def test_texts_written_over_lines_read_as_one_line_in_either_language():
     from tuidl.lesson import _one_line
     assert _one_line("a text\n  over lines ") == "a text over lines"
     assert _one_line("梯度每向回穿过\n一层就缩小。\nReLU 和\nHe") == "梯度每向回穿过一层就缩小。 ReLU 和 He"
+
+
+def test_a_lesson_folder_names_its_runs_inside_itself_and_at_most_six(tmp_path):
+    (tmp_path / "20261207-000000-a").mkdir()
+    record = {"variants": [{"name": "a", "run_dir": ".."}, {"name": "b", "run_dir": "/etc"},
+                           *({"name": f"v{i}"} for i in range(10))]}
+    dirs = variant_dirs(tmp_path, record)
+    assert len(dirs) == 6
+    assert dirs[0][2] == tmp_path / "20261207-000000-a"  # found by its name, not by ".."
+    assert all(d is None for _, _, d in dirs[1:])  # not started (nor /etc)

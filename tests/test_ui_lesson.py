@@ -184,3 +184,26 @@ async def test_the_activations_panel_plots_each_function_and_f_toggles_it():
         app.query_one(ActivationsPanel).toggle()
         await pilot.pause()
         assert not plot.derivative and "f(x)" in str(plot.render())
+
+
+async def test_watching_a_headless_lesson_picks_up_each_variant_as_it_starts(tmp_path):
+    """`tuidl lesson` trains its variants one after the other: the third one's directory
+    appears after the screen opened; it is followed then, and the verdict comes from the
+    runs once all have ended."""
+    folder = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "lesson-depth", folder)
+    later = tmp_path / "later"
+    (folder / "tanh_xavier").rename(later)
+    record = json.loads((folder / "lesson.json").read_text())
+    record.update(holds=None, verdict="")
+    record["variants"][2]["run_dir"] = None
+    (folder / "lesson.json").write_text(json.dumps(record))
+    app = TuidlApp(compare=[str(folder)])
+    async with app.run_test(size=SMALL) as pilot:
+        assert await wait(pilot, lambda: isinstance(app.screen, LessonScreen), timeout=10)
+        screen = app.screen
+        assert await wait(pilot, lambda: screen.runs[0][2].finished, timeout=10)
+        assert screen.runs[2][2].status == "waiting" and screen.verdict is None
+        later.rename(folder / "20261207-000000-tanh_xavier")
+        assert await wait(pilot, lambda: screen.verdict is not None, timeout=10)
+        assert screen.verdict[0] is True and screen.verdict[1].startswith("holds:")

@@ -69,8 +69,14 @@ def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
         help="Open straight at this preset's form.")] = None,
            out_dir: Annotated[str, typer.Option(
                "--out", help="Where run directories go.")] = "runs",
+           lang: Annotated[Optional[str], typer.Option(
+               help="Language of the lessons' texts: en or zh (default: from the locale).")
+           ] = None,
            ) -> None:
     """Open the app: pick a preset, tune it, watch it train."""
+    from tuidl.lesson import LANGS
+    if lang is not None and lang not in LANGS:
+        fail(f"--lang must be one of {', '.join(LANGS)}, not {visible(lang)!r}")
     if preset:
         from tuidl.catalog import load_preset
         try:
@@ -78,7 +84,7 @@ def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
         except TuidlError as e:
             fail(str(e))
     check_out_dir(out_dir)
-    _open_app(preset=preset, out_root=out_dir)
+    _open_app(preset=preset, out_root=out_dir, lang=lang)
 
 
 @app.command("watch")

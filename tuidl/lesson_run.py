@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tuidl.config import ConfigError
-from tuidl.lesson import Lesson, Variant
+from tuidl.lesson import MAX_VARIANTS, Lesson, Variant
 from tuidl.lesson_figures import Figures, figures_of, verdict
 
 LESSON_JSON = "lesson.json"
@@ -112,21 +112,26 @@ def read_record(folder: str | Path) -> dict | None:
     return record
 
 
-def variant_dirs(folder: str | Path, record: dict) -> list[tuple[str, Path]]:
-    """(label, run directory) of each variant in a lesson folder: the one lesson.json names,
-    else the newest directory named after the variant (a run still starting)."""
-    folder = Path(folder)
+def variant_dirs(folder: str | Path, record: dict) -> list[tuple[str, str, Path | None]]:
+    """(name, label, run directory) of each variant in a lesson folder (at most
+    MAX_VARIANTS): the directory lesson.json names, else the newest one named after the
+    variant, else None (a run not started yet)."""
     out = []
-    for v in record["variants"]:
-        if not isinstance(v, dict) or not isinstance(v.get("name"), str):
-            continue
-        name = v.get("run_dir")
-        path = folder / name if isinstance(name, str) and "/" not in name else None
-        if path is None or not path.is_dir():
-            found = sorted(folder.glob(f"*-{glob_safe(v['name'])}"))
-            path = found[-1] if found else folder / f"(not started)-{v['name']}"
-        out.append((str(v.get("label", v["name"])), path))
+    for v in record["variants"][:MAX_VARIANTS]:  # a lesson has no more
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            out.append((v["name"], str(v.get("label", v["name"])),
+                        find_run_dir(folder, v["name"], v.get("run_dir"))))
     return out
+
+
+def find_run_dir(folder: str | Path, name: str, run_dir: Any = None) -> Path | None:
+    folder = Path(folder)
+    inside = isinstance(run_dir, str) and "/" not in run_dir and "\\" not in run_dir and (
+        not run_dir.startswith("."))  # a name, never a way out of the folder
+    if inside and (folder / run_dir).is_dir():
+        return folder / run_dir
+    found = sorted(p for p in folder.glob(f"*-{glob_safe(name)}") if p.is_dir())
+    return found[-1] if found else None
 
 
 def glob_safe(name: str) -> str:

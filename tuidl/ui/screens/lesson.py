@@ -24,7 +24,7 @@ from textual.widgets import Footer, Static
 
 from tuidl.lesson import Lesson
 from tuidl.text import plain
-from tuidl.ui.bridge import EventSource, LiveRun
+from tuidl.ui.bridge import EventSource, FileFollower, LiveRun
 from tuidl.ui.screens.compare import RUN_COLOURS, OverlayChart
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import log10s, log_ticks, step_ticks
@@ -205,14 +205,13 @@ class LessonScreen(Screen):
 
     def action_open(self, i: int) -> None:
         """Variant i's whole training screen, followed from its run directory."""
-        from tuidl.ui.bridge import FileFollower
         from tuidl.ui.screens.training import TrainingScreen
         if i >= len(self.runs):
             return
         _, source, state = self.runs[i]
         # a followed run: the folder it is read from (the run_dir its events name may be
         # where it was written, elsewhere)
-        run_dir = source.path.parent if isinstance(source, FileFollower) else state.run_dir
+        run_dir = source.run_dir if isinstance(source, VariantFollower) else state.run_dir
         if run_dir and Path(run_dir).is_dir():
             self.app.push_screen(TrainingScreen(FileFollower(run_dir), live=False))
         else:
@@ -282,29 +281,51 @@ def lesson_folder(path: str | Path) -> bool:
     return read_record(path) is not None
 
 
+class VariantFollower(EventSource):
+    """A variant's run directory in a lesson folder, followed once it is there (a headless
+    lesson trains its variants one after the other: the later ones start later)."""
+
+    def __init__(self, folder: Path, name: str, run_dir: Path | None):
+        self.folder, self.name = folder, name
+        self.inner = FileFollower(run_dir) if run_dir else None
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.inner.path.parent if self.inner else None
+
+    def poll(self) -> list:
+        if self.inner is None:
+            from tuidl.lesson_run import find_run_dir
+            if (found := find_run_dir(self.folder, self.name)) is None:
+                return []
+            self.inner = FileFollower(found)
+        return self.inner.poll()
+
+
 def follow_lesson(folder: str | Path, lang: str | None = None) -> LessonScreen:
     """A lesson folder (`tuidl lesson` or the app wrote it), followed from its files: the
     verdict lesson.json holds, else the one its runs give once they have ended."""
     from tuidl.config import TuidlError
     from tuidl.lesson import load_lesson
     from tuidl.lesson_run import judge, read_record, variant_dirs
-    from tuidl.ui.bridge import FileFollower
+    folder = Path(folder)
     record = read_record(folder) or {"variants": []}
     try:
         lesson = load_lesson(str(record.get("lesson", "")))
     except TuidlError:  # a lesson this tuidl does not know: its runs, without a verdict
         lesson = None
     lang = lang or str(record.get("lang", "en"))
-    dirs = variant_dirs(folder, record)
     title = lesson.title_in(lang) if lesson else str(record.get("title", "lesson"))
     text = lesson.text_in(lang) if lesson else ""
+    sources = [(label, VariantFollower(folder, name, d))
+               for name, label, d in variant_dirs(folder, record)]
 
     def verdict(run_dirs):
         saved = read_record(folder) or {}
         if saved.get("verdict") and saved.get("holds") in (True, False, None):
             return saved["holds"], str(saved["verdict"])
-        if lesson is None or len(dirs) != len(lesson.variants):
+        if lesson is None or len(sources) != len(lesson.variants):
             return None, "no verdict: this lesson is not one of this tuidl's"
-        return judge(Path(folder), lesson, lang, [str(d) for _, d in dirs], save=False)
-    return LessonScreen(lesson, title, text, [(label, FileFollower(d)) for label, d in dirs],
-                        verdict)
+        dirs = [str(s.run_dir) if s.run_dir else None for _, s in sources]
+        return judge(folder, lesson, lang, dirs, save=False)
+    return LessonScreen(lesson, title, text, sources, verdict)
