@@ -36,12 +36,15 @@ def _final_g_grad(events):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.seeds),
+                                  pytest.param(2, marks=pytest.mark.seeds)])
 def test_minimax_saturates_where_non_saturating_learns(train, seed):
     """Against a discriminator taking 5 steps per G step, log(1 - D(G(z))) goes flat.
     Seeds 0-4 after 3 epochs: D(G(z)) 0.0-0.037 under minimax (at most 1 mode), G's gradient
     1e-10 to 2e-2 of the non-saturating loss's from the same start (which finds 1-3 modes):
-    on seeds 0 and 2 the discriminator has not quite won yet, so the bars sit at 0.1 and 1/20."""
+    on seeds 0 and 2 the discriminator has not quite won yet, so the bars sit at 0.1 and 1/20.
+    Seeds 1 and 2 cost about 50 s each: on demand (pytest -m seeds); the gan lesson's test
+    holds minimax against the non-saturating loss on seed 0 in the default suite too."""
     short = ("epochs=3", f"seed={seed}")
     mm, _, mm_events = train("gan-minimax", *short)
     ns, _, ns_events = train("gan-minimax", "gan_loss=non_saturating", *short)
