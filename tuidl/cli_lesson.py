@@ -96,16 +96,15 @@ def table_of(lesson, record: dict) -> Table:
 def extra_lines(lesson, planned) -> list[str]:
     """The lesson's extra, as text: each activation's slope, or the CNN's receptive fields."""
     from tuidl.config import parse_ints
-    from tuidl.lesson_extras import (activation_rows, has_convolutions, input_size,
-                                     receptive_fields)
+    from tuidl.lesson_extras import (activation_names, activation_rows, cnn_config,
+                                     input_size, receptive_fields)
+    configs = [p.prepared.config for p in planned]
     if lesson.extra == "activations":
-        names = list(dict.fromkeys(p.prepared.config.get("activation") for p in planned))
         return ["activation   f(x)          largest f'   f'(3)"] + [
             f"{a.name:<12} {a.formula:<13} {a.max_slope:<12.3g} {a.slope_at_3:.3g}"
-            for a in activation_rows(names)]
+            for a in activation_rows(activation_names(configs))]
     if lesson.extra == "receptive_field":
-        cnn = next((p.prepared.config for p in planned
-                    if has_convolutions(p.prepared.config)), None)
+        cnn = cnn_config(configs)
         if cnn is None:
             return []
         size = input_size(cnn)

@@ -96,6 +96,17 @@ def has_convolutions(config: dict) -> bool:
     return all(key in config for key in CONV_KEYS)
 
 
+def activation_names(configs: list[dict]) -> list[str]:
+    """The hidden activations the variants' configs use, once each, in order."""
+    return list(dict.fromkeys(c["activation"] for c in configs
+                              if c.get("activation") in FUNCTIONS))
+
+
+def cnn_config(configs: list[dict]) -> dict | None:
+    """The first variant's config that has convolutions (its receptive fields are shown)."""
+    return next((c for c in configs if has_convolutions(c)), None)
+
+
 def input_size(config: dict) -> int:
     """The CNN's input height/width: 8 for the digits, 28 for MNIST-like sets, 32 for CIFAR."""
     dataset = str(config.get("dataset", "digits"))

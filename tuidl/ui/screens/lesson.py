@@ -26,8 +26,10 @@ from tuidl.lesson import Lesson
 from tuidl.text import plain
 from tuidl.ui.bridge import EventSource, FileFollower, LiveRun
 from tuidl.ui.screens.compare import RUN_COLOURS, OverlayChart
+from tuidl.ui.screens.training import UNFINISHED
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.charts import log10s, log_ticks, step_ticks
+from tuidl.lesson_extras import activation_names, cnn_config
 from tuidl.ui.widgets.lesson_extras import ActivationsPanel, ReceptiveFieldTable
 from tuidl.ui.widgets.variant_card import VariantCard
 
@@ -108,31 +110,21 @@ class LessonScreen(Screen):
     def _extra(self):
         extra = self.lesson.extra if self.lesson else ""
         if extra == "activations":
-            plot = ActivationsPanel(self._activation_names(), id="extra-plot",
+            plot = ActivationsPanel(activation_names(self._configs()), id="extra-plot",
                                     classes="lesson-extra")
             plot.border_title = "activations (f: f or f')"
             yield plot
         elif extra == "receptive_field":
-            config = self._cnn_config()
+            config = cnn_config(self._configs())
             if config:
                 table = ReceptiveFieldTable(config, id="extra-table", classes="lesson-extra")
                 table.border_title = "CNN receptive fields"
                 yield table
 
-    def _activation_names(self) -> list[str]:
-        from tuidl.lesson_extras import FUNCTIONS
-        names = []
-        for v in self.lesson.variants:
-            act = v.overrides.get("activation") or _preset_value(v.preset, "activation")
-            if act in FUNCTIONS and act not in names:
-                names.append(act)
-        return names
-
-    def _cnn_config(self) -> dict | None:
-        from tuidl.catalog import load_preset
-        from tuidl.lesson_extras import has_convolutions
-        configs = (load_preset(v.preset).resolve(v.overrides) for v in self.lesson.variants)
-        return next((c for c in configs if has_convolutions(c)), None)
+    def _configs(self) -> list[dict]:
+        """Each variant's resolved config (the extras are drawn from them)."""
+        from tuidl.lesson_run import plan
+        return [p.prepared.config for p in plan(self.lesson)]
 
     def on_mount(self) -> None:
         self.pump()
@@ -164,8 +156,7 @@ class LessonScreen(Screen):
             exitcode = source.exitcode if isinstance(source, LiveRun) else None
             for event in source.poll():
                 state.apply(event)
-            if exitcode is not None and not state.finished and state.status in (
-                    "waiting", "starting", "running", "paused"):
+            if exitcode is not None and not state.finished and state.status in UNFINISHED:
                 from tuidl.events import Status
                 state.apply(Status(step=state.step, epoch=state.epoch, status="failed",
                                    message=f"the training process exited (code {exitcode})"))
@@ -253,12 +244,6 @@ class LessonScreen(Screen):
         self.action_stop()  # every run asked first, then each waited for
         for _, source, _ in self.runs:
             source.close()
-
-
-def _preset_value(preset: str, key: str):
-    from tuidl.catalog import load_preset
-    return load_preset(preset).resolve().get(key)
-
 
 
 def live_lesson(name: str, out_root: str, lang: str, warm=None) -> LessonScreen:
