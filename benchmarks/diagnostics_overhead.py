@@ -39,19 +39,13 @@ def attributed(preset: str, device: str, extra: list[str]) -> tuple[float, float
     from tuidl.engine.activations import ActivationProbe
     from tuidl.engine.gradstats import GradStatsProbe
     from tuidl.sinks.jsonl import JsonlSink
-    spent = [0.0]
-
-    def timed(fn):
-        def wrapper(*a, **kw):
-            t0 = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                spent[0] += time.perf_counter() - t0
-        return wrapper
+    from timing import Stopwatch
+    watch = Stopwatch()
+    timed = watch.wrap
 
     saved = []
     for cls, name in ((GradStatsProbe, "begin"), (GradStatsProbe, "finish"),
+                      (GradStatsProbe, "histograms"),
                       (Diagnoser, "update"),
                       (ActivationProbe, "__enter__"), (ActivationProbe, "__exit__"),
                       (ActivationProbe, "read")):
@@ -62,7 +56,8 @@ def attributed(preset: str, device: str, extra: list[str]) -> tuple[float, float
     sink_call = JsonlSink.__call__
 
     def sink(self, event):  # writing the diagnostics' own events
-        if event.type in ("grad_stats", "activations", "diagnosis", "time_grads"):
+        if event.type in ("grad_stats", "histograms", "activations", "diagnosis",
+                          "time_grads"):
             return timed(sink_call)(self, event)
         return sink_call(self, event)
     JsonlSink.__call__ = sink
@@ -73,7 +68,7 @@ def attributed(preset: str, device: str, extra: list[str]) -> tuple[float, float
         for cls, name, fn in saved:
             setattr(cls, name, fn)
         ActivationProbe._hook, JsonlSink.__call__ = hook_factory, sink_call
-    return spent[0], total
+    return watch.spent, total
 
 
 def main() -> None:

@@ -36,3 +36,13 @@ def test_the_reference_loops_train_the_preset_model():
         before = F.cross_entropy(s.model(s.x), s.y).item()
         bare_loops.LOOPS[kind](s, 3 * s.steps_per_epoch)
         assert F.cross_entropy(s.model(s.x), s.y).item() < before / 2, kind
+
+
+def test_monitor_overhead_times_both_models_and_records_a_table(tmp_path, monkeypatch):
+    import monitor_overhead
+    import results
+    monkeypatch.setattr(results, "RESULTS", tmp_path / "RESULTS.md")
+    rows = monitor_overhead.main(["--repeats", "1", "--steps", "2", "--record"])
+    assert [r[0] for r in rows] == ["resnet", "transformer"]
+    assert all(float(r[6]) > 0 for r in rows)  # ms inside the Monitor, measured
+    assert "tuidl.Monitor overhead" in (tmp_path / "RESULTS.md").read_text()

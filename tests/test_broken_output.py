@@ -44,14 +44,14 @@ def _resumes(run_dir: Path, epochs: int) -> None:
 def _stopped_with_its_files(run_dir: Path) -> dict:
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "stopped" and "SIGHUP" in summary["message"]
-    assert (run_dir / "model.pt").is_file() or (run_dir / "model.safetensors").is_file()
+    assert (run_dir / "model.safetensors").is_file()
     assert not list(run_dir.glob("*.tmp"))
     return summary
 
 
 def test_a_terminal_that_hangs_up_stops_the_run_with_every_file(tmp_path):
     """The run's terminal closes (an SSH drop): SIGHUP, a checkpoint, summary.json (stopped)
-    and model.pt; printing the last lines fails with EIO and costs nothing."""
+    and model.safetensors; printing the last lines fails with EIO and costs nothing."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-c", IN_A_TERMINAL, os.ttyname(slave), "run",
                              "mlp-spiral", "--epochs", "3000", "--out", str(tmp_path)],
@@ -100,4 +100,4 @@ def test_a_closed_pipe_costs_the_run_nothing(tmp_path):
     assert proc.wait(120) == 0
     (run_dir,) = [p.parent for p in tmp_path.glob("*/summary.json")]
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "completed"
-    assert (run_dir / "model.pt").is_file() or (run_dir / "model.safetensors").is_file()
+    assert (run_dir / "model.safetensors").is_file()

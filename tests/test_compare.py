@@ -33,9 +33,12 @@ def test_compare_runs_every_combination_and_keeps_each_run(tmp_path):
     assert [r["variant"] for r in saved["runs"]] == [r["variant"] for r in data["runs"]]
 
 
-def test_compare_table_names_runs_by_what_differs_and_metrics_by_their_keys(tmp_path):
+def test_compare_table_names_runs_by_what_differs_and_metrics_by_their_keys(tmp_path,
+                                                                         monkeypatch):
     """Each row is `optimizer=adam`, as on the compare screen; each metric column is the key
     summary.json and metrics.csv use (`val_accuracy`), as every table names it."""
+    from tuidl.cli_io import out
+    monkeypatch.setattr(out, "_width", 100)  # whatever width the console took at import
     result = runner.invoke(app, ["compare", "xor-mlp", "--vary", "optimizer=sgd,adam",
                                  "--epochs", "2", "--out", str(tmp_path)],
                            env={"COLUMNS": "100"})

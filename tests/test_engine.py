@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 from torch import nn
 
 from tuidl.engine.gradstats import GradStatsProbe, named_layers
@@ -69,11 +70,11 @@ def test_exploding_run_is_reported_diverged_at_its_exact_step_and_layer(train):
         in summary["message"]
     late, _, _ = train(*flags, "log_every=50")  # read back only every 50 steps
     assert late["status"] == "diverged" and "at step 4 " in late["message"]
-    assert not (run_dir / "model.pt").exists()  # diverged before any finite checkpoint
+    assert not (run_dir / "model.safetensors").exists()  # diverged before any finite checkpoint
 
 
 def test_early_stopping_stops_before_the_last_epoch_with_its_best_weights(train):
-    """As Keras' restore_best_weights: the summary's figures and model.pt are those of the
+    """As Keras' restore_best_weights: the summary's figures and model.safetensors are those of the
     best eval, not of the `patience` evals after it, and the message says which epoch."""
     from tuidl.runner import execute, prepare
     # noise=0.2: moons that overlap, so the val loss turns up (without overlap it falls to 0)
@@ -89,8 +90,8 @@ def test_early_stopping_stops_before_the_last_epoch_with_its_best_weights(train)
     # the weights kept are the best epoch's: a run of exactly that many epochs ends on them
     again = execute(prepare("mlp", ["epochs=" + str(best["epoch"]), "n_samples=200",
                                     "lr=0.05", "noise=0.2"]), out_root=str(run_dir.parent))
-    kept = torch.load(run_dir / "model.pt", weights_only=True)
-    same = torch.load(Path(again.run_dir) / "model.pt", weights_only=True)
+    kept = load_file(run_dir / "model.safetensors")
+    same = load_file(Path(again.run_dir) / "model.safetensors")
     assert kept.keys() == same.keys() and all(torch.equal(kept[k], same[k]) for k in kept)
 
 

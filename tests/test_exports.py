@@ -3,7 +3,7 @@ weights, word vectors (word2vec text format and Projector TSVs), GAN samples."""
 import csv
 
 import pytest
-import torch
+from safetensors.torch import load_file
 
 from tuidl.runner import execute, prepare, resume_prepared
 
@@ -25,7 +25,7 @@ def test_metrics_confusion_and_weights_of_a_classifier(train):
     confusion = _rows(run_dir / "confusion.csv")
     assert confusion[0] == ["true \\ predicted", "0", "1"]
     assert sum(int(v) for r in confusion[1:] for v in r[1:]) == 80  # the validation set
-    weights = torch.load(run_dir / "model.pt", weights_only=True)
+    weights = load_file(run_dir / "model.safetensors")
     assert set(weights) == {"model.fc1.weight", "model.fc1.bias", "model.out.weight",
                             "model.out.bias"}
     from tuidl.models.mlp import build_mlp
@@ -69,7 +69,7 @@ def test_gan_samples_as_csv(train):
     _, run_dir, _ = train("gan-ring", "epochs=1", "steps_per_epoch=10", "eval_samples=500")
     rows = _rows(run_dir / "samples.csv")
     assert rows[0] == ["x", "y"] and len(rows) == 501
-    assert (run_dir / "model.pt").is_file()
+    assert (run_dir / "model.safetensors").is_file()
 
 
 def test_a_failing_export_does_not_lose_the_run(train, monkeypatch):
@@ -98,5 +98,5 @@ def test_an_export_requested_mid_run_is_written_and_reported(tmp_path):
                       sinks=[sink], control=control)
     exported = [e for e in seen if isinstance(e, Exported)]
     assert exported and not exported[0].error
-    assert "model.pt" in exported[0].files and "metrics.csv" in exported[0].files
+    assert "model.safetensors" in exported[0].files and "metrics.csv" in exported[0].files
     assert exported[0].step < summary.steps  # written mid-run, before the end

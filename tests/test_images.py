@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from image_files import bars, idx_bytes, write_cifar, write_idx
@@ -31,7 +32,7 @@ def test_cnn_trains_on_gzipped_idx_files_and_scores_their_test_set(train, tmp_pa
     assert sum(map(sum, confusion["matrix"])) == 120  # 40 % of the 300 training images
     view = [e for e in events if e["type"] == "task_view"][-1]
     assert len(view["data"]["examples"][0]["image"]) == 12  # 12x12 images shown as they are
-    state = torch.load(run_dir / "model.pt")
+    state = load_file(run_dir / "model.safetensors")
     assert state["model.inputs.mean"].shape == (1, 1, 1, 1)  # pixel statistics travel along
 
 

@@ -74,7 +74,7 @@ def test_the_digits_are_scikit_learns_read_without_importing_it():
 def test_an_mlp_reads_idx_images_as_vectors_scaled_like_the_cnn(train, tmp_path):
     """The classic first exercise: an MLP on MNIST-style IDX files (here 12x12 bars, gzipped),
     each image one vector of its 144 pixels; the files' test set is the test split."""
-    import torch
+    from safetensors.torch import load_file
 
     from image_files import write_idx
     folder = write_idx(tmp_path / "bars", n_train=300, n_test=100, gz=True)
@@ -89,7 +89,7 @@ def test_an_mlp_reads_idx_images_as_vectors_scaled_like_the_cnn(train, tmp_path)
     assert len(view["data"]["filters"][0]) == 12 and len(view["data"]["examples"]) == 16
     grads = [e for e in events if e["type"] == "grad_stats"][-1]
     assert grads["layers"] == ["fc1", "out"]
-    state = torch.load(run_dir / "model.pt")
+    state = load_file(run_dir / "model.safetensors")
     assert state["model.fc1.weight"].shape == (32, 144)  # C*H*W inputs
     assert state["model.inputs.mean"].shape == (1, 1, 1, 1)  # the cnn's pixel scaling
 

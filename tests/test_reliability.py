@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from tuidl.config import TuidlError
 from tuidl.engine.checkpoint import load_checkpoint
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXACT_CASES = {  # a preset and settings that use every source of randomness it has; events
     # every 3 steps, so the stop (at the first event past half-way) falls inside an epoch
     "mlp-dropout": ("mlp-spiral", ["epochs=6", "dropout=0.2", "n_samples=400", "log_every=3"]),
+    "mlp-one-cycle": ("mlp-spiral", ["epochs=6", "n_samples=400", "log_every=3",
+                                     "schedule=one_cycle", "warmup=0.6"]),  # stops mid-rise
     "gan-schedule": ("gan-ring", ["epochs=4", "steps_per_epoch=25", "eval_samples=300",
                                   "hidden_g=32,32", "hidden_d=32,32", "log_every=3"]),
     "word2vec-negatives": ("word2vec", ["epochs=2", "n_sentences=400", "log_every=3"]),
@@ -32,7 +35,7 @@ EXACT_CASES = {  # a preset and settings that use every source of randomness it 
 
 
 def _weights(run_dir) -> dict[str, torch.Tensor]:
-    return torch.load(Path(run_dir) / "model.pt")
+    return load_file(Path(run_dir) / "model.safetensors")
 
 
 def _stop_at(control: Control, step: int):
@@ -103,7 +106,7 @@ def test_a_signal_to_a_real_run_stops_it_cleanly_and_it_resumes(tmp_path, sig):
 @pytest.mark.parametrize("gap", [0.0, 0.002, 0.02, 0.2])
 def test_a_second_ctrl_c_ends_the_run_at_its_checkpoint_and_says_so(tmp_path, gap):
     """Pressed at once or a moment later (mid-step, mid-checkpoint, while the last files are
-    written): exit 130, no traceback; summary.json names the checkpoint's step and model.pt
+    written): exit 130, no traceback; summary.json names the checkpoint's step and model.safetensors
     holds its weights, not those of steps that are lost; the run resumes."""
     proc = _spawn_run(tmp_path, "mlp-digits", "--epochs", "200")
     run_dir = _run_dir_with_events(tmp_path, 12)
@@ -179,7 +182,7 @@ def test_a_run_interrupted_before_its_first_checkpoint_says_nothing_is_kept(tmp_
     assert summary.status == "stopped" and summary.steps == 0 and summary.metrics == {}
     assert summary.message.startswith("interrupted at step ") and summary.message.endswith(
         "before a checkpoint: nothing to resume")
-    assert not (Path(summary.run_dir) / "model.pt").exists()
+    assert not (Path(summary.run_dir) / "model.safetensors").exists()
 
 
 KILL_MID_CHECKPOINT = """

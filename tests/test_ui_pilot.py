@@ -39,7 +39,9 @@ async def test_pause_resume_and_live_lr(tmp_path):
         assert await _wait(pilot, lambda: screen.state.step > 50)
         t0 = time.monotonic()
         await pilot.press("space")
-        assert time.monotonic() - t0 < 0.5  # the key is answered while training runs
+        # the key is answered while training runs (200 epochs take far longer); a second
+        # covers a loaded machine (the suite runs on two workers), 0.05 s is usual
+        assert time.monotonic() - t0 < 1.0
         assert await _wait(pilot, lambda: screen.state.status == "paused", 10)
         await pilot.pause(0.3)
         step = screen.state.step
@@ -130,9 +132,9 @@ async def test_export_key_writes_the_exports_mid_run(tmp_path):
         screen = await start(app, pilot, 200)
         assert await _wait(pilot, lambda: screen.state.step > 20)
         run_dir = Path(screen.state.run_dir)
-        assert not (run_dir / "model.pt").exists()
+        assert not (run_dir / "model.safetensors").exists()
         await pilot.press("x")
-        assert await _wait(pilot, lambda: (run_dir / "model.pt").is_file(), 10)
+        assert await _wait(pilot, lambda: (run_dir / "model.safetensors").is_file(), 10)
         assert screen.state.status == "running"  # the run goes on
         assert await _wait(pilot, lambda: any("exported to" in str(n.message)
                                               for n in app._notifications), 10)

@@ -174,3 +174,12 @@ def test_compare_overlay(snap_compare, size):
     """`tuidl watch tests/fixtures/compare`: three optimizers' loss curves on one chart, and a
     table of where each ended."""
     assert snap_compare(TuidlApp(compare=[str(FIXTURES / "compare")]), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_training_monitored(snap_compare, size):
+    """A user's own loop recorded by tuidl.Monitor (examples/monitor_digits.py, a residual
+    CNN on the digits): loss and val loss, val accuracy at the evaluations' steps, the
+    gradient panel HEALTHY with each layer's path cut from the front (…cks.0.conv1), epochs
+    and steps out of the totals given. Large: history strips, dead-unit shares, confusion."""
+    assert snap_compare(watch("monitor"), terminal_size=size)

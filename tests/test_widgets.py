@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.app import App
 from textual.color import Color
 
 from tuidl.events import (Confusion, EvalMetrics, GradStats, RunStart, Scalars, Status,
                           Summary)
-from tuidl.sinks.jsonl import read_events
 from tuidl.ui.state import MAX_POINTS, RunState
-from tuidl.ui.widgets.base import ShowsState
 from tuidl.specs import FAMILY_NAMES, get_family
 from tuidl.ui.widgets.charts import LossChart, MetricChart, int_ticks, metric_curves
 from tuidl.ui.widgets.confusion import ConfusionView
@@ -23,35 +20,11 @@ from tuidl.ui.widgets.grad_panel import GradPanel
 from tuidl.ui.widgets.header import RunHeader
 from tuidl.ui.widgets.task_view import TaskViewWidget
 
+from widget_tools import One, fold, shown
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def fold(name: str) -> RunState:
-    state = RunState()
-    for event in read_events(FIXTURES / name / "events.jsonl"):
-        state.apply(event)
-    return state
-
-
-class One(App):
-    """Mounts one widget, full screen."""
-
-    def __init__(self, widget):
-        super().__init__()
-        self.widget = widget
-
-    def compose(self):
-        yield self.widget
-
-
-async def shown(widget: ShowsState, state: RunState, size=(90, 30)) -> str:
-    """What the widget draws for `state`, as plain text."""
-    async with One(widget).run_test(size=size) as pilot:
-        widget.update_state(state)
-        await pilot.pause()
-        console = Console(width=widget.size.width, record=True, file=io.StringIO())
-        console.print(widget.render())
-        return console.export_text()
 
 
 async def test_loss_chart_draws_the_family_s_losses():

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from tuidl import __version__
-from tuidl.cli_io import (check_out_dir, err, fail, ignore_interrupts, out,
+from tuidl.cli_io import (check_out_dir, complete_preset, err, fail, ignore_interrupts, out,
                           quick_exit_collection, quiet_broken_streams, say_error)
 from tuidl.config import TuidlError
 from tuidl.text import plain, visible
@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - older Typer on top of click
 
 app = typer.Typer(
     help="Terminal deep-learning trainer and visualizer: watch the classic lessons happen.",
-    invoke_without_command=True, add_completion=False, pretty_exceptions_enable=False,
+    invoke_without_command=True, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None)
 
 
@@ -66,7 +66,7 @@ def _open_app(**kw) -> None:
 
 @app.command("ui")
 def ui_cmd(preset: Annotated[Optional[str], typer.Argument(
-        help="Open straight at this preset's form.")] = None,
+        help="Open straight at this preset's form.", autocompletion=complete_preset)] = None,
            out_dir: Annotated[str, typer.Option(
                "--out", help="Where run directories go.")] = "runs",
            lang: Annotated[Optional[str], typer.Option(
@@ -121,8 +121,8 @@ def list_cmd() -> None:
 
 
 @app.command("show")
-def show_cmd(preset: Annotated[str, typer.Argument(help="Preset name or path to a .toml file.")]
-             ) -> None:
+def show_cmd(preset: Annotated[str, typer.Argument(
+        help="Preset name or path to a .toml file.", autocompletion=complete_preset)]) -> None:
     """Show every hyperparameter of a preset: type, range or choices, default, value."""
     from tuidl.catalog import load_preset
     try:
@@ -155,7 +155,8 @@ def _txt(v) -> str:
 @app.command("run")
 def run_cmd(
     preset: Annotated[Optional[str], typer.Argument(
-        help="Preset name (see `tuidl list`) or path to a preset .toml file.")] = None,
+        help="Preset name (see `tuidl list`) or path to a preset .toml file.",
+        autocompletion=complete_preset)] = None,
     set_: Annotated[Optional[list[str]], typer.Option(
         "--set", "-s", help="Override a hyperparameter: --set key=value (repeatable).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Number of epochs.")] = None,
@@ -176,6 +177,10 @@ def run_cmd(
     trust_checkpoint: Annotated[bool, typer.Option(
         "--trust-checkpoint", help="With --resume: read a checkpoint of an older tuidl "
                                    "(its known objects only) and convert it.")] = False,
+    tensorboard: Annotated[bool, typer.Option(
+        "--tensorboard", help="Also write TensorBoard event files into RUN_DIR/tensorboard/ "
+                              "as it trains (needs pip install 'tuidl[tensorboard]').")
+    ] = False,
 ) -> None:
     """Train a preset headless: progress on stderr, a run directory, a summary."""
     if resume is not None and preset is not None:
@@ -190,12 +195,15 @@ def run_cmd(
         fail("--trust-checkpoint goes with --resume RUN_DIR")
     if dry_run and resume is not None:
         fail("--dry-run starts a new run and keeps nothing; leave out --resume")
+    if tensorboard:
+        _need_tensorboard()
     if dry_run:
-        _dry_run(preset, set_ or [], epochs, device, seed)
+        _dry_run(preset, set_ or [], epochs, device, seed, tensorboard)
     if resume is None:
         check_out_dir(out_dir)
     if nproc is not None:
-        _launch(nproc, preset, set_ or [], epochs, device, seed, out_dir, as_json, quiet, resume)
+        _launch(nproc, preset, set_ or [], epochs, device, seed, out_dir, as_json, quiet, resume,
+                tensorboard)
     if os.environ.get("RANK", "0") != "0":  # a distributed worker: rank 0 speaks for all
         as_json, quiet = False, True
     from tuidl.runner import execute, prepare, resume_prepared
@@ -211,7 +219,7 @@ def run_cmd(
         from tuidl.engine.control import Control
         control = Control()
         summary = execute(prep, out_root=out_dir, run_dir=resume, sinks=sinks,
-                          control=control, trust=trust_checkpoint)
+                          control=control, trust=trust_checkpoint, tensorboard=tensorboard)
     except TuidlError as e:
         fail(str(e))
     try:  # the run's files are written: a terminal or pipe that went away costs nothing
@@ -244,14 +252,26 @@ def _say_warnings(event) -> None:
 DRY_RUN_STEPS = 2
 
 
-def _dry_run(preset: str, sets: list[str], epochs, device, seed) -> None:
+def _need_tensorboard() -> None:
+    """tensorboardX is an optional extra: without it, say what to install (exit 2) before
+    anything trains."""
+    from tuidl.tensorboard import require
+    try:
+        require()
+    except TuidlError as e:
+        fail(str(e))
+
+
+def _dry_run(preset: str, sets: list[str], epochs, device, seed,
+             tensorboard: bool = False) -> None:
     """--dry-run: the whole path of a run (config, data, model, two steps, one evaluation,
     the summary) in a throwaway folder; one line, exit 0 when it all works."""
     from tuidl.runner import execute, prepare
     try:
         prep = prepare(preset, sets, epochs=epochs, device=device, seed=seed)
         with tempfile.TemporaryDirectory(prefix="tuidl-dry-run-") as tmp:
-            summary = execute(prep, out_root=tmp, max_steps=DRY_RUN_STEPS)
+            summary = execute(prep, out_root=tmp, max_steps=DRY_RUN_STEPS,
+                              tensorboard=tensorboard)
     except TuidlError as e:
         fail(str(e))
     line = (f"dry run of {prep.preset.name}: {summary.status}, {summary.steps} steps and "
@@ -263,7 +283,7 @@ def _dry_run(preset: str, sets: list[str], epochs, device, seed) -> None:
 
 
 def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, quiet,
-            resume) -> None:
+            resume, tensorboard: bool = False) -> None:
     """--nproc N: check what can be checked here (one error line, exit 2), then run the same
     command on N worker processes and exit with the run's code."""
     if nproc < 1:
@@ -285,14 +305,39 @@ def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, qu
         if value is not None:
             args += [flag, str(value)]
     args += ["--out", out_dir] + ["--json"] * as_json + ["--quiet"] * quiet
+    args += ["--tensorboard"] * tensorboard
     from tuidl.launch import launch
     raise typer.Exit(launch(nproc, args))
 
 
+EXPORT_KINDS = ("weights", "tensorboard")
+
+
 @app.command("export")
-def export_cmd(run_dir: Annotated[str, typer.Argument(
-        help="A run directory with a checkpoint.")]) -> None:
-    """Write a run's exports (weights, word vectors, samples) from its checkpoint."""
+def export_cmd(
+    kind: Annotated[Optional[str], typer.Argument(
+        metavar="KIND", show_default=False,
+        help="weights (the default): weights, word vectors, samples from the run's "
+             "checkpoint; tensorboard: TensorBoard event files from its events.jsonl, into "
+             "RUN_DIR/tensorboard/ (needs pip install 'tuidl[tensorboard]').")] = None,
+    run_dir: Annotated[Optional[str], typer.Argument(
+        metavar="RUN_DIR", show_default=False, help="A run directory.")] = None,
+) -> None:
+    """Write a run's exports: `tuidl export RUN_DIR` (weights), `tuidl export tensorboard
+    RUN_DIR`."""
+    from pathlib import Path
+    if kind is None:
+        fail("export needs a run directory: tuidl export [KIND] RUN_DIR")
+    if run_dir is None:  # one argument: the run directory (what `export` always took)
+        if kind in EXPORT_KINDS and not Path(kind).is_dir():
+            fail(f"export {kind} needs a run directory: tuidl export {kind} RUN_DIR")
+        kind, run_dir = "weights", kind
+    if kind not in EXPORT_KINDS:
+        fail(f"unknown export kind '{visible(kind)}'; give one of {', '.join(EXPORT_KINDS)} "
+             "(or only a RUN_DIR, for weights)")
+    if kind == "tensorboard":
+        _export_tensorboard(run_dir)
+        return
     from tuidl.runner import export_run
     try:
         files = export_run(run_dir)
@@ -303,9 +348,23 @@ def export_cmd(run_dir: Annotated[str, typer.Argument(
               soft_wrap=True)
 
 
+def _export_tensorboard(run_dir: str) -> None:
+    """`tuidl export tensorboard RUN_DIR`: convert events.jsonl, say where it went."""
+    from tuidl.tensorboard import export_tensorboard
+    try:
+        done = export_tensorboard(run_dir)
+    except TuidlError as e:
+        fail(str(e))
+    counts = ", ".join(f"{n} {what}" for what, n in done.written.items()) or "no figures"
+    out.print(visible(f"{run_dir}: wrote {done.file.relative_to(done.folder.parent)} "
+                      f"({counts}); view it with: tensorboard --logdir {done.folder}"),
+              highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command("compare")
 def compare_cmd(
-    preset: Annotated[str, typer.Argument(help="Preset name or path to a preset .toml file.")],
+    preset: Annotated[str, typer.Argument(help="Preset name or path to a preset .toml file.",
+                                          autocompletion=complete_preset)],
     vary: Annotated[list[str], typer.Option(
         help="A hyperparameter and its values: --vary optimizer=sgd,adam (repeatable; every "
              "combination runs).")],
@@ -356,6 +415,10 @@ def compare_cmd(
 from tuidl.cli_lesson import lesson_cmd  # noqa: E402  (its own module: the command is long)
 
 app.command("lesson")(lesson_cmd)
+
+from tuidl.cli_lrfind import lr_find_cmd  # noqa: E402  (the range test: torch loads inside)
+
+app.command("lr-find")(lr_find_cmd)
 
 
 def _num(x) -> str:

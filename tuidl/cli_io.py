@@ -106,3 +106,15 @@ def ignore_interrupts() -> None:
     import threading
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def complete_preset(incomplete: str) -> list[str]:
+    """Shell completion (`tuidl --install-completion`): the built-in presets that start with
+    what was typed (a path is left to the shell)."""
+    from tuidl.catalog import builtin_names
+    return [n for n in builtin_names() if n.startswith(incomplete)]
+
+
+def complete_lesson(incomplete: str) -> list[str]:
+    from tuidl.lesson import lesson_names
+    return [n for n in lesson_names() if n.startswith(incomplete)]

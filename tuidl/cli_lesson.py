@@ -11,14 +11,15 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tuidl.cli_io import check_out_dir, err, fail, out
+from tuidl.cli_io import check_out_dir, complete_lesson, err, fail, out
 from tuidl.config import TuidlError
 from tuidl.text import plain, visible
 
 
 def lesson_cmd(
     name: Annotated[Optional[str], typer.Argument(
-        help="A lesson's name; without it, the list of lessons.")] = None,
+        help="A lesson's name; without it, the list of lessons.",
+        autocompletion=complete_lesson)] = None,
     lang: Annotated[Optional[str], typer.Option(
         help="Language of the lesson texts: en or zh (default: from the locale).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option(

@@ -66,6 +66,39 @@ class GradStats(Event):
                                               self.weight_norm, self.update_ratio))
 
 
+# Histogram bins: signed decades of |value|, one axis for every layer and both signs, so a
+# layer whose gradients vanish moves left and a dead layer piles into the zero bin. Bin 0 is
+# below -10**HIST_TOP, then one bin per decade down to -10**HIST_BOTTOM, everything smaller
+# but non-zero; the middle bin is exactly 0; the positive side mirrors it.
+HIST_BOTTOM, HIST_TOP = -10, 2  # decades: 1e-10 .. 1e2
+HIST_SIDE = HIST_TOP - HIST_BOTTOM + 2  # bins per sign: below 1e-10, 12 decades, 1e2 and up
+HIST_BINS = 2 * HIST_SIDE + 1
+
+
+def hist_edges() -> list[float]:
+    """The HIST_BINS + 1 bin edges, ascending (the outermost are infinite): what a reader that
+    wants value ranges (TensorBoard) gives each count."""
+    mags = [10.0 ** d for d in range(HIST_TOP, HIST_BOTTOM - 1, -1)]  # 1e2 .. 1e-10
+    return [-math.inf, *(-m for m in mags), 0.0, 0.0, *reversed(mags), math.inf]
+
+
+@dataclass
+class Histograms(Event):
+    """Per named layer (input to output), at a logged step: how many of its gradient and of
+    its weight values fall in each of the HIST_BINS signed-decade bins (see `hist_edges`), a
+    shape the norms hide: dead units pile into the zero bin, saturated ones slide left."""
+    type: ClassVar[str] = "histograms"
+    layers: list[str] = field(default_factory=list)
+    grad: list[list[int]] = field(default_factory=list)
+    weight: list[list[int]] = field(default_factory=list)
+
+    def well_formed(self) -> bool:
+        n = len(self.layers)
+        return (len(self.grad) == n and len(self.weight) in (0, n)
+                and all(len(row) == HIST_BINS and min(row) >= 0
+                        for row in (*self.grad, *self.weight)))
+
+
 VERDICTS = ("healthy", "vanishing", "exploding", "diverged")  # a diagnosis's words
 
 
@@ -244,8 +277,8 @@ def _most_confused(labels: list[str], matrix: list[list[int]], keep: int,
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (
-    RunStart, Scalars, GradStats, TimeGrads, ActivationHealth, DiagnosisEvent, EvalMetrics,
-    Confusion, TaskView, Status, Exported, Summary, System)}
+    RunStart, Scalars, GradStats, Histograms, TimeGrads, ActivationHealth, DiagnosisEvent,
+    EvalMetrics, Confusion, TaskView, Status, Exported, Summary, System)}
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

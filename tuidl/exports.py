@@ -1,6 +1,6 @@
 """What a task exports at the end of a run (`Task.export`), in formats other tools read:
-the model's weights (`model.safetensors` when the safetensors package is installed, else
-`model.pt`, a plain state_dict), word vectors (`vectors.txt` in word2vec's text format,
+the model's weights (`model.safetensors`: tensors only, so loading it can never run code),
+word vectors (`vectors.txt` in word2vec's text format,
 `vectors.tsv` and `metadata.tsv` for the TensorBoard Embedding Projector), GAN samples
 (`samples.csv`). Every file is written whole to a temp file and renamed into place.
 """
@@ -14,17 +14,12 @@ from tuidl.rundir import write_atomic
 
 def save_weights(models: dict[str, Any], run_dir: Path) -> Path:
     """All models' tensors in one file, keys '<model>.<param>'; written to a temp file first."""
-    import torch
-    tensors = {f"{name}.{k}": v.detach().cpu().contiguous()
+    from safetensors.torch import save_file
+    # copies: safetensors refuses tensors that share memory (tied weights, views)
+    tensors = {f"{name}.{k}": v.detach().to("cpu", copy=True).contiguous()
                for name, m in models.items() for k, v in m.state_dict().items()}
-    try:
-        from safetensors.torch import save_file
-    except ImportError:
-        path, tmp = run_dir / "model.pt", run_dir / "model.pt.tmp"
-        torch.save(tensors, tmp)
-    else:
-        path, tmp = run_dir / "model.safetensors", run_dir / "model.safetensors.tmp"
-        save_file(tensors, str(tmp))
+    path, tmp = run_dir / "model.safetensors", run_dir / "model.safetensors.tmp"
+    save_file(tensors, str(tmp))
     tmp.replace(path)
     return path
 

@@ -86,11 +86,13 @@ def warm_up() -> None:
 def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = None,
             sinks: Iterable[Callable[[Event], None]] = (), control=None,
             name: str | None = None, max_steps: int | None = None,
-            trust: bool = False) -> Summary:
+            trust: bool = False, tensorboard: bool = False) -> Summary:
     """Train to the end and return the summary. `run_dir` given = resume that run; `name`
     names a new run directory (default: the preset's name). `max_steps`: stop after that
     many steps and one evaluation (a dry run). `trust`: the checkpoint to resume from may
-    be in an older tuidl's format (see tuidl.engine.checkpoint).
+    be in an older tuidl's format (see tuidl.engine.checkpoint). `tensorboard`: also write
+    TensorBoard event files into RUN_DIR/tensorboard/ as it trains (tuidl.tensorboard; a
+    failure there is reported once and training goes on).
 
     SIGINT, SIGTERM and SIGHUP stop the run at the next step with a checkpoint there (see
     tuidl.engine.signals). A run directory is locked while a process writes it, so a second
@@ -119,13 +121,13 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     distributed.start(world, device)
     try:
         return _execute(prep, world, device, out_root, run_dir, sinks, control, name,
-                        Limits(max_steps, trust))
+                        Limits(max_steps, trust), tensorboard)
     finally:
         distributed.stop(world)
 
 
 def _execute(prep: Prepared, world, device, out_root: str, run_dir: str | None, sinks,
-             control, name: str | None, limits: Limits) -> Summary:
+             control, name: str | None, limits: Limits, tensorboard: bool = False) -> Summary:
     """One process's run, alone or as one rank of a distributed run (the same path): claim
     the run directory, build the task, train; a task that fails to build is a failed run."""
     run = _claim(prep, world, out_root, run_dir, name)
@@ -141,7 +143,8 @@ def _execute(prep: Prepared, world, device, out_root: str, run_dir: str | None, 
             return _failed_to_start(prep, run, device, e, sinks)
         run = run or _new_run(prep, out_root, name)  # one process: made once the task builds
         task.distribute(world)
-        return _train(prep, task, run, run_dir is not None, sinks, control, world, limits)
+        return _train(prep, task, run, run_dir is not None, sinks, control, world, limits,
+                      tensorboard)
     finally:
         if run is not None:
             run.release()
@@ -177,29 +180,38 @@ def _new_run(prep: Prepared, out_root: str, name: str | None) -> RunDir:
 
 def _train(prep: Prepared, task, run: RunDir, resuming: bool,
            sinks: Iterable[Callable[[Event], None]], control, world,
-           limits: Limits) -> Summary:
+           limits: Limits, tensorboard: bool = False) -> Summary:
     """Train; rank 0 (or the only process) writes events, tables, checkpoints, the summary
-    and the exports, the other ranks only train."""
+    and the exports (and TensorBoard files, when asked), the other ranks only train."""
     from tuidl.engine.loop import Engine
     from tuidl.engine.signals import stop_on_signals
     from tuidl.sinks.jsonl import JsonlSink
     from tuidl.sinks.tables import CsvSink
 
     writers = [JsonlSink(run.events), CsvSink(run.path)] if world.main else []
-    emitters = [*writers, *sinks] if world.main else []
+    views = []  # sinks that never raise (their failures are said once, inside them)
+    if tensorboard and world.main:
+        from tuidl.tensorboard import FOLDER, TensorBoardSink
+        views.append(TensorBoardSink(run.path / FOLDER))
+    emitters = [*writers, *views, *sinks] if world.main else []
     dead: set[int] = set()  # writers whose disk failed: the run fails once, then they rest
 
     def emit(event: Event) -> None:
+        """Every sink gets the event; a writer whose disk fails rests from then on, and the
+        failure is raised once the views (the console) have the event too."""
+        failed: OSError | None = None
         for i, sink in enumerate(emitters):
             if i in dead:
                 continue
             try:
                 sink(event)
-            except OSError:
+            except OSError as e:
                 if i >= len(writers):
                     raise
                 dead.add(i)
-                raise
+                failed = failed or e
+        if failed is not None:
+            raise failed
 
     engine = Engine(task, prep.config, emit, preset=prep.preset.name,
                     lesson=prep.preset.lesson, run_dir=str(run.path),
@@ -224,6 +236,8 @@ def _train(prep: Prepared, task, run: RunDir, resuming: bool,
                     writer.close()
                 except OSError:
                     pass
+            for view in views:
+                view.close()
         return _keep(summary, task, engine, run) if world.main else summary
 
 

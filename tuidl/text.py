@@ -37,3 +37,17 @@ def plain(value: object, style: str = "") -> Text:
     if style:
         text.stylize(style)
     return text
+
+
+def fit_tail(name: str, width: int) -> str:
+    """`name` in at most `width` cells, keeping its end: a layer's path differs at its end
+    (blocks.0.conv1, blocks.0.conv2), so a cut name reads "…0.conv1", not "blocks.0.con"."""
+    from rich.cells import cell_len, set_cell_size
+    if cell_len(name) <= width:
+        return name
+    if width <= 1:
+        return set_cell_size(name, width)
+    tail = name
+    while cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return "…" + tail

@@ -1,6 +1,7 @@
 """Early stopping: stop when the validation loss has not improved for `patience` evals, and
 go back to the weights of the best eval (Keras' `restore_best_weights`): the run's final
-figures and model.pt are those of its best epoch, not of the `patience` epochs after it."""
+figures and model.safetensors are those of its best epoch, not of the `patience` epochs
+after it."""
 from __future__ import annotations
 
 import math

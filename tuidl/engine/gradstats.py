@@ -14,6 +14,8 @@ import math
 import torch
 from torch import nn
 
+from tuidl.events import HIST_BINS, HIST_BOTTOM, HIST_SIDE, HIST_TOP
+
 
 def named_layers(model: nn.Module, prefix: str = "") -> list[tuple[str, list[nn.Parameter]]]:
     layers = []
@@ -60,6 +62,17 @@ class GradStatsProbe:
         grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
         return [g.to_dense() if g.is_sparse else g for g in grads]
 
+    def histograms(self) -> torch.Tensor:
+        """[2, L, HIST_BINS] int64: per layer, how many of its gradient values, then of its
+        weight values, fall in each signed-decade bin (tuidl.events.hist_edges); on the device.
+        Call it before the optimizer step: the gradients that step applies."""
+        if not self.params:
+            return torch.zeros(2, 0, HIST_BINS, dtype=torch.long)
+        grads = self._grads()
+        rows = [decade_counts([grads[j] for j in span]) for span in self.spans]
+        rows += [decade_counts([self.weights[j] for j in span]) for span in self.spans]
+        return torch.stack(rows).view(2, len(self.spans), HIST_BINS)
+
     def begin(self) -> tuple:
         """Before clipping and the optimizer step (logged steps only): the gradient norms
         (L2, L1, max) and the weights' L2 norms, and a copy of the weights."""
@@ -100,6 +113,19 @@ class GradStatsProbe:
     def compute(self) -> list[tuple[float, float, float]]:
         """Per layer (gradient norm, mean |g|, max |g|) of the current gradients (no step)."""
         return [row[:3] for row in self.layers(self.finish(self.begin()).tolist())]
+
+
+def decade_counts(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """[HIST_BINS] counts of the values of `tensors` by signed decade of |value|, on their
+    device with no host sync (a fixed set of bins: no range to read first)."""
+    t = torch.cat([x.detach().reshape(-1) for x in tensors]).float()
+    # decade of |v|: 0 (log10 = -inf) is counted as zero below, NaN with the largest
+    d = torch.floor(torch.log10(t.abs())).nan_to_num_(nan=HIST_TOP, posinf=HIST_TOP,
+                                                       neginf=HIST_BOTTOM - 1)
+    m = (d - (HIST_BOTTOM - 1)).clamp_(0, HIST_SIDE - 1).long()
+    idx = torch.where(t > 0, HIST_SIDE + 1 + m, HIST_SIDE - 1 - m)
+    idx = torch.where(t == 0, HIST_SIDE, idx)
+    return torch.bincount(idx, minlength=HIST_BINS)
 
 
 def _max(values) -> float:

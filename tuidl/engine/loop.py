@@ -29,16 +29,18 @@ from tuidl.engine.gradstats import lookup_layers, named_layers
 from tuidl.engine.meter import Meter
 from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
+from tuidl.engine.schedule import Schedule
 from tuidl.engine.steering import Steering
 from tuidl.engine.task import PROBES, Step, Task
 from tuidl.engine.updater import Updater
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          GradStats, RunStart, Scalars, Status, Summary, System,
+                          GradStats, Histograms, RunStart, Scalars, Status, Summary, System,
                           TaskView, TimeGrads)
 
 
 CHECKPOINT_EVERY_S = 2.0
 ACTIVATIONS_EVERY = 5  # evals between activation-health readings
+HISTOGRAMS_EVERY = 5  # logged steps between gradient and weight histograms (the first is one)
 
 
 class Engine(Steering):
@@ -68,6 +70,8 @@ class Engine(Steering):
         self.epochs = s.epochs
         self.max_steps = max_steps  # a dry run: this many steps, then one evaluation
         self.updater = Updater(task, s.grad_clip)
+        # the lr schedules (none for a constant lr): stepped after each step and its log
+        self.schedule = Schedule(task, config, task.steps_per_epoch * self.epochs)
         self.gen = torch.Generator(device=task.device)
         self.gen.manual_seed(s.seed)
         self.step = self.epoch = 0
@@ -96,14 +100,15 @@ class Engine(Steering):
         """Everything a run needs to go on exactly where it is, as tensors and plain values
         (each part saves its own): the task's models, optimizers and extra state, the loop's
         position (epoch, the next batch, the generator state that draws the epoch's order),
-        the meter's sums, early stopping, the diagnoser, the evals so far and every RNG."""
+        the lr schedules, the meter's sums, early stopping, the diagnoser, the evals so far
+        and every RNG."""
         return {"format": FORMAT, **self.task.state_dict(),
                 "step": self.step, "epoch": self.epoch, "batch": self.batch,
                 "generator": self.perm_state, "meter": self.meter.state_dict(),
                 "early_stopping": self.stopping.state_dict(),
                 "diagnoser": self.diagnoser.state_dict(), "metrics": dict(self.metrics),
                 "n_evals": self.n_evals, "rng": rng_state(self.task.device),
-                "config": self.config}
+                "schedule": self.schedule.state_dict(), "config": self.config}
 
     def load_state_dict(self, state: dict[str, Any], path: str) -> None:
         try:
@@ -122,6 +127,7 @@ class Engine(Steering):
             self.meter.load_state_dict(state["meter"])
             self.stopping.load_state_dict(state["early_stopping"])
             self.diagnoser.load_state_dict(state["diagnoser"])
+            self.schedule.load_state_dict(state.get("schedule"), position[0])
             self.metrics = dict(state["metrics"])
             self.gen.set_state(state["generator"].cpu())
             set_rng_state(state["rng"])
@@ -233,6 +239,8 @@ class Engine(Steering):
                 idx = perm[b * task.batch_size:(b + 1) * task.batch_size]
                 log_now = (self.step + 1) % log_every == 0 or self.paused  # single steps show
                 self.updater.capture = log_now and self.diagnostics and self.world.main
+                logs = (self.step + 1) // log_every  # logged steps so far, this one too
+                self.updater.histogram = (logs - 1) % HISTOGRAMS_EVERY == 0
                 out = task.train_step(shard(idx, self.world), self.updater,
                                       Step(self.step, log_now))
                 for probe in PROBES:  # probes are emitted at the log, not summed
@@ -249,6 +257,7 @@ class Engine(Steering):
                     if not self._log(sums, count, samples / busy):
                         return "diverged", self._divergence("the loss")
                     samples, t_log, self.waited = 0, now, 0.0
+                self.schedule.step()  # the next step's lrs (a log shows those of its last)
                 if self.max_steps is not None and self.step >= self.max_steps:
                     self.epochs = self.epoch + 1  # a dry run: this epoch's eval is the last
                     break
@@ -328,8 +337,17 @@ class Engine(Steering):
                        update_ratio=[s[4] for s in stats])
             progress = self.spec.loss_shows_progress
             self._diagnose(names, norms, values.get(self.spec.loss_key) if progress else None)
-        self.updater.captured = {}
+        if hists := self.updater.histograms:
+            self._emit_histograms(hists)
+        self.updater.captured, self.updater.histograms = {}, {}
         return all(math.isfinite(v) for v in values.values())
+
+    def _emit_histograms(self, hists: dict[str, torch.Tensor]) -> None:
+        """One Histograms event for every model's layers (one copy to the host)."""
+        probes = self.updater.probes
+        names = [n for name in hists for n in probes[name].names]
+        both = torch.cat(list(hists.values()), dim=1).tolist()  # [2, layers, bins]
+        self._emit(Histograms, layers=names, grad=both[0], weight=both[1])
 
     def _activations_due(self) -> bool:
         """Activation health every ACTIVATIONS_EVERY evals, and at the first and the last."""

@@ -16,7 +16,8 @@ from tuidl.events import Exported, Scalars, Status
 
 
 class Steering:
-    """Mixed into Engine: uses its control, task, step, paused flag and run directory."""
+    """Mixed into Engine: uses its control, task, lr schedules, step, paused flag and run
+    directory."""
 
     def _back_to_checkpoint(self, message: str) -> bool:
         """Under a front end that pauses on divergence: reload the last finite checkpoint and
@@ -64,14 +65,16 @@ class Steering:
         return not c.stop.is_set()
 
     def _take_requests(self) -> None:
-        """A front end's lr changes and export request, applied before the next step."""
+        """A front end's lr changes and export request, applied before the next step. An
+        lr change moves the base of the lr schedules (tuidl.engine.schedule): the lr in use
+        changes with it and the schedule goes on from there."""
         c = self.control
         lr = c.take_lr()
         if lr is not None:
-            self.task.set_lr(lr)
+            self.schedule.set_base(lr)
         factor = c.take_lr_factor()
         if factor is not None:
-            self.task.scale_lr(factor)
+            self.schedule.scale(factor)
         if c.take_export():
             self._export()
 

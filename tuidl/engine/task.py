@@ -105,8 +105,8 @@ class Task(ABC):
         save_weights(self.models, run_dir)
 
     def checkpoint_state(self) -> dict[str, Any]:
-        """What a checkpoint must keep beyond models and optimizers (e.g. an lr schedule), as
-        tensors and plain values."""
+        """What a checkpoint must keep beyond models and optimizers (e.g. a count the task
+        keeps; the lr schedules are the engine's), as tensors and plain values."""
         return {}
 
     def restore_checkpoint_state(self, state: dict[str, Any]) -> None:
@@ -129,8 +129,14 @@ class Task(ABC):
         """How many `unit`s a step on `idx` processes (for throughput)."""
         return len(idx)
 
+    def lr_decay(self) -> Callable[[int], float] | None:
+        """A schedule of the family's own: the lr at step s as a share of its base, multiplied
+        into the run's `schedule` (tuidl.engine.schedule); None when there is none."""
+        return None
+
     def set_lr(self, lr: float) -> None:
-        """Every learning rate to `lr` (a front end's request)."""
+        """Every learning rate to `lr` (a front end's request, in a run without schedules:
+        tuidl.engine.schedule moves the schedules' base lrs instead)."""
         for opt in self.optimizers.values():
             for group in opt.param_groups:
                 group["lr"] = lr

@@ -22,11 +22,15 @@ class Updater:
                        for name, opt in task.optimizers.items()}
         self.capture = False
         self.captured: dict[str, torch.Tensor] = {}
+        self.histogram = False  # on a captured step, the layers' histograms too
+        self.histograms: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str) -> None:
         probe = self.probes[name]
         if self.capture:  # gradients before clipping: what the network produced
             begun = probe.begin()
+            if self.histogram:
+                self.histograms[name] = probe.histograms()
         if self.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.params[name], self.grad_clip, foreach=True)
         opt = self.task.optimizers[name]

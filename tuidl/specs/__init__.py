@@ -21,6 +21,8 @@ from typing import Any
 from tuidl.config import Param
 
 FAMILY_NAMES = ("perceptron", "mlp", "cnn", "rnn", "gan", "word2vec")
+# families whose runs tuidl reads but does not train (no presets, no form): a user's own loop
+READ_ONLY = ("custom",)
 LESSON_PANELS = ("grad", "confusion", "task_view", "time_grads")
 
 
@@ -116,6 +118,8 @@ def get_family(name: str) -> Family:
 def spec_of(name: str) -> Family:
     """The family's spec, or GENERIC for a name tuidl does not know: readers of run
     directories never fail on the family a file names."""
+    if name in READ_ONLY:
+        return importlib.import_module(f"tuidl.specs.{name}").FAMILY
     return get_family(name) if name in FAMILY_NAMES else GENERIC
 
 

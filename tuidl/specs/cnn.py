@@ -1,7 +1,7 @@
 """Convolutional classifier on the 8x8 handwritten digits, MNIST-style IDX files or CIFAR-10."""
 from tuidl.config import DIRS, Param
 from tuidl.specs import Family
-from tuidl.specs.common import CLASSIFIER, common
+from tuidl.specs.common import CLASSIFIER, SCHEDULE_PARAMS, common
 
 IMAGE_SETS = ("mnist", "fashion_mnist", "cifar10")
 
@@ -28,6 +28,7 @@ FAMILY = Family(
                 "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",
                 "early_stopping", "train_fraction", epochs=30, lr=0.003, batch_size=64,
                 train_fraction=0.6),
+        *common(*SCHEDULE_PARAMS),
         Param("test_fraction", float, 0.2,
               "share held out as a test set, scored once at the end (0 = none; data with "
               "its own test files uses those instead)", min=0, max=0.5),

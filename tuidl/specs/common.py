@@ -10,11 +10,26 @@ from tuidl.specs import TRAIN, VAL, Chart, Curve
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softsign", "softplus", "linear")
 INITS = ("default", "xavier", "xavier_gain", "he", "normal")
+# lr schedules (tuidl.engine.schedule), per optimizer step; every family picks SCHEDULE_PARAMS
+SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "one_cycle")
+SCHEDULE_PARAMS = ("schedule", "warmup", "min_lr", "lr_step_every", "lr_gamma")
 
 _COMMON = {p.name: p for p in (
     Param("epochs", int, 20, "passes over the training data", min=1, max=100_000),
     Param("lr", float, 0.01, "learning rate", min=0, max=100, min_inclusive=False),
     Param("optimizer", str, "adam", "update rule", choices=OPTIMIZERS),
+    Param("schedule", str, "constant", "the lr over the run's steps, lr the peak: step "
+          "(x lr_gamma every lr_step_every steps), cosine down to min_lr, warmup_cosine "
+          "(linear rise, then cosine), one_cycle (up from lr/25, then down)",
+          choices=SCHEDULES),
+    Param("warmup", float, 0.1, "warmup_cosine, one_cycle: the share of the run's steps the "
+          "lr rises over", min=0, max=0.9),
+    Param("min_lr", float, 0.0, "cosine, warmup_cosine, one_cycle: the lr at the end, as a "
+          "share of the peak (0.01 = lr/100)", min=0, max=1),
+    Param("lr_step_every", int, 1000, "step: optimizer steps between two drops of the lr",
+          min=1, max=1_000_000_000),
+    Param("lr_gamma", float, 0.1, "step: each drop multiplies the lr by this", min=0, max=1,
+          min_inclusive=False),
     Param("momentum", float, 0.9, "momentum for momentum/nesterov (and rmsprop)", min=0, max=0.999),
     Param("batch_size", int, 64, "samples per gradient step", min=1, max=1_000_000),
     Param("weight_decay", float, 0.0, "L2 penalty (decoupled for adamw)", min=0, max=10),

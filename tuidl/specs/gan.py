@@ -2,7 +2,7 @@
 from tuidl.config import DIRS, Param
 from tuidl.specs import Chart, Curve, Family
 from tuidl.specs.cnn import IMAGE_SETS
-from tuidl.specs.common import OPTIMIZERS, common
+from tuidl.specs.common import OPTIMIZERS, SCHEDULE_PARAMS, common
 
 FAMILY = Family(
     name="gan",
@@ -46,7 +46,8 @@ FAMILY = Family(
         Param("lr_d", float, 1e-3, "discriminator learning rate", min=0, max=100,
               min_inclusive=False),
         Param("lr_end", float, 0.1, "both learning rates fall linearly to this fraction of "
-              "their start over the run (1 = constant)", min=0, max=1),
+              "their start over the run (1 = constant), times `schedule`", min=0, max=1),
+        *common(*SCHEDULE_PARAMS),
         Param("optimizer_g", str, "adam", "generator update rule", choices=OPTIMIZERS),
         Param("optimizer_d", str, "adam", "discriminator update rule", choices=OPTIMIZERS),
         Param("beta1", float, 0.5, "Adam's first-moment decay (beta2 stays 0.999)", min=0,

@@ -3,7 +3,7 @@
 from tuidl.config import DIRS, Param
 from tuidl.specs import Family
 from tuidl.specs.cnn import IMAGE_SETS
-from tuidl.specs.common import CLASSIFIER, common
+from tuidl.specs.common import CLASSIFIER, SCHEDULE_PARAMS, common
 
 DATASETS_2D = ("xor", "circle", "gauss", "spiral", "moons")
 
@@ -34,6 +34,7 @@ FAMILY = Family(
         *common("noise", "hidden", "activation", "loss", "epochs", "lr", "optimizer", "momentum",
                 "batch_size", "weight_decay", "l1", "dropout", "grad_clip", "init", "init_scale",
                 "early_stopping", "train_fraction", epochs=50, lr=0.01, batch_size=32),
+        *common(*SCHEDULE_PARAMS),
         Param("test_fraction", float, 0.0,
               "share held out as a test set, scored once at the end (0 = none; an image set "
               "with its own test files uses those instead)", min=0, max=0.5),

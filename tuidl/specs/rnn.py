@@ -2,7 +2,7 @@
 task whose label is the first word of a long sequence, or labelled text of one's own."""
 from tuidl.config import DIRS, Param
 from tuidl.specs import Family
-from tuidl.specs.common import CLASSIFIER, common
+from tuidl.specs.common import CLASSIFIER, SCHEDULE_PARAMS, common
 
 CELLS = ("rnn", "lstm", "gru", "bow")
 
@@ -57,6 +57,7 @@ FAMILY = Family(
         *common("epochs", "lr", "optimizer", "momentum", "batch_size", "weight_decay", "l1",
                 "dropout", "grad_clip", "init", "init_scale", "early_stopping",
                 "train_fraction", epochs=10, lr=0.005, batch_size=64, grad_clip=1.0),
+        *common(*SCHEDULE_PARAMS),
         *common("stratify", "class_weight"),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
         Param("time_grads_every", int, 100, "steps between readings of dL/dh_t through time "

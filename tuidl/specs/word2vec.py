@@ -1,7 +1,7 @@
 """word2vec: skip-gram or CBOW word embeddings trained with negative sampling."""
 from tuidl.config import ANY_FILE, DIRS, Param
 from tuidl.specs import Chart, Curve, Family
-from tuidl.specs.common import common
+from tuidl.specs.common import SCHEDULE_PARAMS, common
 
 FAMILY = Family(
     name="word2vec",
@@ -37,6 +37,7 @@ FAMILY = Family(
               min=1, max=1_000_000),
         *common("epochs", "lr", "optimizer", "momentum", "batch_size", "grad_clip",
                 epochs=5, lr=0.01, optimizer="adam", batch_size=256),
+        *common(*SCHEDULE_PARAMS),
         *common("seed", "device", "threads", "log_every", "diagnostics"),
     ),
 )

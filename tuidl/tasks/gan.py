@@ -52,13 +52,10 @@ class GANTask(Task):
         self.z_eval = torch.randn(n, self.z_dim, device=device, generator=gen)
         self.real_eval = t.sample(n, gen)
         self.last: dict[str, float] = {}
-        # Linear lr decay to lr_end x the start over the run. The step count lives in a buffer
-        # of G (counted on the device, no sync), so a checkpoint keeps it; it is read back
-        # (one sync) at the first step.
-        self.base_lr = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
         self.total_steps = int(c["epochs"]) * int(c["steps_per_epoch"])
+        # the steps G has trained, counted on the device (no sync) in its weights, as
+        # checkpoints of earlier tuidl (which read it back for the lr decay) hold it too
         self.G.register_buffer("steps_done", torch.zeros((), dtype=torch.long, device=device))
-        self.steps_done: int | None = None
 
     def _optimizer(self, who: str, model) -> torch.optim.Optimizer:
         c = self.config
@@ -97,7 +94,7 @@ class GANTask(Task):
 
     # -- training --------------------------------------------------------------------------
     def train_step(self, idx, update, step=Step()):
-        self._schedule()
+        self.G.steps_done.add_(1)
         n = len(idx)
         for _ in range(self.d_steps):
             real = self.target.sample(n)
@@ -120,34 +117,13 @@ class GANTask(Task):
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
                 "d_real": self.score(d_real.detach()), "d_fake": self.score(d_fake.detach())}
 
-    def _schedule(self) -> None:
-        if self.steps_done is None:
-            self.steps_done = int(self.G.steps_done.item())
-        end = float(self.config["lr_end"])
-        if end != 1.0:
-            frac = 1.0 - (1.0 - end) * min(1.0, self.steps_done / max(1, self.total_steps))
-            for name, opt in self.optimizers.items():
-                for group in opt.param_groups:
-                    group["lr"] = self.base_lr[name] * frac
-        self.steps_done += 1
-        self.G.steps_done.add_(1)
-
-    def checkpoint_state(self) -> dict:
-        return {"base_lr": dict(self.base_lr)}
-
-    def restore_checkpoint_state(self, state: dict) -> None:
-        self.base_lr.update(state.get("base_lr", {}))
-
-    def set_lr(self, lr: float) -> None:
-        """A new lr from the front end: the new start of both schedules."""
-        self.base_lr = {name: lr for name in self.optimizers}
-        super().set_lr(lr)
-
-    def scale_lr(self, factor: float) -> None:
-        """Both learning rates times `factor` from the values in use: the schedules' starts
-        scale with them, so the decay goes on from there."""
-        self.base_lr = {name: lr * factor for name, lr in self.base_lr.items()}
-        super().scale_lr(factor)
+    def lr_decay(self):
+        """Both learning rates fall linearly to lr_end x their base over the run (the engine's
+        schedulers apply it, times the run's `schedule`)."""
+        end, total = float(self.config["lr_end"]), max(1, self.total_steps)
+        if end == 1.0:
+            return None
+        return lambda s: 1.0 - (1.0 - end) * min(1.0, s / total)
 
     @torch.no_grad()
     def _clip_critic(self) -> None:

@@ -14,20 +14,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          GradStats, RunStart, Scalars, Status, Summary, System, TaskView,
-                          TimeGrads)
+                          GradStats, Histograms, RunStart, Scalars, Status, Summary, System,
+                          TaskView, TimeGrads)
 from tuidl.specs import LESSON_PANELS, Family, spec_of
 from tuidl.text import visible
 
 MAX_POINTS = 2000
 GRAD_HISTORY = 120  # readings kept per layer for the layer x time strip
 SYSTEM_HISTORY = 60  # device readings kept for the sparklines
+HIST_HISTORY = 48  # histograms kept per layer (one every 5th logged step): one layer over time
 
 
 # the fields of each event that carry text from users or data
 TEXT_FIELDS = {RunStart: ("preset", "device", "config", "layers", "run_dir", "lesson"),
                Status: ("message",), Summary: ("preset", "message", "run_dir", "device"),
                Confusion: ("labels",), TaskView: ("kind", "data"), GradStats: ("layers",),
+               Histograms: ("layers",),
                DiagnosisEvent: ("verdict", "layers", "explanation", "remedy"),
                System: ("gpus",)}
 
@@ -48,6 +50,18 @@ def shown(event: Event) -> Event:
     if not names:
         return event
     return replace(event, **{n: _visible(getattr(event, n)) for n in names})
+
+
+def _countable(h: Histograms) -> bool:
+    """One row of HIST_BINS whole counts per layer (and per weight, if any), under names that
+    are text and tell the layers apart."""
+    try:
+        return (isinstance(h.layers, list) and h.well_formed()
+                and all(isinstance(n, str) for n in h.layers)
+                and len(set(h.layers)) == len(h.layers)
+                and all(type(c) is int for row in (*h.grad, *h.weight) for c in row))
+    except TypeError:  # a count that is not a number
+        return False
 
 
 @dataclass
@@ -84,10 +98,14 @@ class RunState:
     rate: float | None = None
     rate_unit: str = "samples"
     step_series: dict[str, Series] = field(default_factory=dict)
+    lr_series: dict[str, Series] = field(default_factory=dict)  # each lr in use, at its steps
     eval_series: dict[str, Series] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     grad_norms: list[float] = field(default_factory=list)
     grad_history: list[list[float]] = field(default_factory=list)  # per reading, per layer
+    hist_layers: list[str] = field(default_factory=list)  # the latest histograms' layers
+    # layer: its histograms, oldest first, each (step, gradient counts, weight counts or [])
+    histograms: dict[str, list[tuple[int, list[int], list[int]]]] = field(default_factory=dict)
     confusion: Confusion | None = None
     diagnosis: DiagnosisEvent | None = None  # the latest gradient-health verdict
     verdicts: list[str] = field(default_factory=list)  # the verdicts so far, each change once
@@ -121,17 +139,29 @@ class RunState:
                     self.step_series.setdefault(k, Series()).add(event.step, v)
                 else:
                     self.metrics[k] = v
+                    self.lr_series.setdefault(k, Series()).add(event.step, v)
         elif isinstance(event, GradStats):
             if event.layers != self.layers[:len(event.layers)]:
                 self.layers = list(event.layers)
             self.grad_norms = list(event.norm)
             self.grad_history.append(list(event.norm))
             del self.grad_history[:-GRAD_HISTORY]
+        elif isinstance(event, Histograms):
+            if _countable(event):  # else left out: a tampered file's, or a foreign one
+                self.hist_layers = list(event.layers)
+                for i, name in enumerate(event.layers):
+                    kept = self.histograms.setdefault(name, [])
+                    kept.append((event.step, event.grad[i],
+                                 event.weight[i] if event.weight else []))
+                    del kept[:-HIST_HISTORY]
         elif isinstance(event, EvalMetrics):
             self.metrics.update(event.metrics)
             for k, v in event.metrics.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    self.eval_series.setdefault(k, Series()).add(event.epoch, v)
+                    # in epochs; a run that does not know its epochs' length (a user's own
+                    # loop) at its step, which the charts' x axis is in
+                    at = event.epoch if self.steps_per_epoch else event.step
+                    self.eval_series.setdefault(k, Series()).add(at, v)
         elif isinstance(event, DiagnosisEvent):
             self.diagnosis = event
             if not self.verdicts or self.verdicts[-1] != event.verdict:

@@ -23,6 +23,8 @@ KEYS = [
     ("training", "[ / ]", "halve / double the learning rate, live"),
     ("training", "l", "toggle log scale of the loss chart"),
     ("training", "v", "each side panel alone, in turn (below 120 columns)"),
+    ("training", "h", "gradient histograms, then one layer over time"),
+    ("training", "j / k", "histograms: the next / previous layer"),
     ("training", "ctrl+s", "save a screenshot (SVG)"),
     ("training", "c", "compare this session's runs (loss curves overlaid)"),
     ("training", "x", "export weights, CSV tables, vectors / samples into the run directory"),

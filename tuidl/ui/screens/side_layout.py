@@ -1,19 +1,26 @@
 """Where the training screen's panels go: the columns for the terminal's width
 (`_arrange`), and which side panels show and how tall, by the run's lesson (`_fit`); `v`
-shows each side panel alone. A part of TrainingScreen (tuidl.ui.screens.training), kept apart
-so each file holds one job; it uses the screen's state, grad_panel, task_view and solo."""
+shows each side panel alone, `h` turns the gradient box to its histograms. A part of
+TrainingScreen (tuidl.ui.screens.training), kept apart so each file holds one job; it uses
+the screen's state, grad_panel, hist_panel, task_view, solo, hist_view and hist_layer."""
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
 
 from tuidl.ui.widgets.device_panel import DevicePanel
 from tuidl.ui.widgets.grad_panel import DETAILS, GradPanel
+from tuidl.ui.widgets.histograms import HistogramPanel
 from tuidl.ui.widgets.task_view import TaskViewWidget
 
 WIDE = 120  # columns from which the task view gets a column of its own
 TALL = 40  # rows from which the device panel has room for its full form
 MIN_OTHER = 6  # rows (borders included) a second side panel needs beside a gradient lesson
 GRAD_TITLE = "gradient L2 norm per layer"
+HIST_TITLE = "|gradient| and |weight| by decade"
+# the gradient box's faces in the order h shows them, and the keys each says at its foot
+HIST_VIEWS = (None, "layers", "time")
+HIST_KEYS = {None: "", "layers": "h: over time · j/k: layer",
+             "time": "h: norms · j/k: layer"}
 
 
 class SideLayout:
@@ -51,10 +58,12 @@ class SideLayout:
         if box is not None and box.parent is not target:
             box.remove()
             self.grad_panel = GradPanel(id="grad-panel")
-            box = VerticalScroll(self.grad_panel, id="grad-box")
-            box.border_title = GRAD_TITLE
+            self.hist_panel = HistogramPanel(id="hist-panel")
+            box = VerticalScroll(self.grad_panel, self.hist_panel, id="grad-box")
+            self._grad_face(box)
             target.mount(box, before=0 if target is side else None)
             self.grad_panel.update_state(self.state)
+            self.hist_panel.update_state(self.state)
 
     def _panels(self) -> tuple[str, list[str]]:
         """The panel that carries the run's lesson and the side panels it has, lesson first.
@@ -77,11 +86,12 @@ class SideLayout:
         the richest detail that fits over `MIN_OTHER` rows for the next panel (every layer
         stays on screen; without room for both, the next panel goes); a task view or
         confusion lesson fills the column under a gradient panel of at most a third of it.
-        `v` shows each side panel alone in turn. From `WIDE` on every panel shows, the
-        gradient panel as rich as its column allows.
+        `v` shows each side panel alone in turn, `h` the histograms alone (below `WIDE`).
+        From `WIDE` on every panel shows, the gradient panel as rich as its column allows.
         """
         if self.task_view.parent is None or self.grad_panel.parent is None:
             return
+        self._grad_face()
         lesson, panels = self._panels()
         boxes = {"grad": self.grad_panel.parent, "confusion": self.query_one("#confusion-box"),
                  "task": self.task_view}
@@ -96,12 +106,14 @@ class SideLayout:
             budget = rows // 2 if column.id == "charts" else \
                 rows - (MIN_OTHER if "confusion" in panels else 0)
             grad = self._grad_fit(width, budget)
+        elif self.hist_view and self.state.hist_layers:  # else one line says there are none
+            shown, grad = {"grad"}, self._grad_fit(width, rows, DETAILS)
         elif self.solo in panels:
             shown, grad = {self.solo}, ("full", "1fr")
         elif lesson == "grad":
             shown = set(panels[:2])
             grad = self._grad_fit(width, rows - MIN_OTHER) if len(panels) > 1 else None
-            if grad is None or self.grad_panel.height_for(width, grad[0]) + 2 > grad[1]:
+            if grad is None or self._grad_shown.height_for(width, grad[0]) + 2 > grad[1]:
                 shown, grad = {"grad"}, self._grad_fit(width, rows)  # every layer first
         else:
             shown = {lesson, "grad"}
@@ -113,7 +125,7 @@ class SideLayout:
                         if n != "grad")
         if alone and column.id == "side":
             height = "1fr"  # the column's only panel: its box reaches the bottom
-        self.grad_panel.set_detail(detail)
+        self._grad_shown.set_detail(detail)
         if str(boxes["grad"].styles.height) != str(height):
             boxes["grad"].styles.height = height
 
@@ -124,14 +136,48 @@ class SideLayout:
         `headline` (no layers) only where the caller allows it: under a task-view lesson
         below WIDE, where v shows the layers."""
         for detail in details:
-            need = self.grad_panel.height_for(width, detail) + 2
+            need = self._grad_shown.height_for(width, detail) + 2
             if need <= budget:
                 return detail, need
         return details[-1], max(3, budget)
 
+    @property
+    def _grad_shown(self) -> GradPanel | HistogramPanel:
+        """The gradient box's panel on screen: the norms, or (h) the histograms."""
+        return self.hist_panel if self.hist_view else self.grad_panel
+
+    def _grad_face(self, box=None) -> None:
+        """The gradient box (`box`, before it is mounted) as `hist_view` has it: its panel
+        (app.tcss shows the one its class names), its title and, for the histograms, their
+        keys at its foot."""
+        box = box or self.grad_panel.parent
+        box.set_class(bool(self.hist_view), "-histograms")
+        title = HIST_TITLE if self.hist_view else GRAD_TITLE
+        keys = HIST_KEYS[self.hist_view] if self.state.hist_layers else (
+            "h: norms" if self.hist_view else "")
+        if (box.border_title, box.border_subtitle) != (title, keys):  # the histograms came
+            box.border_title, box.border_subtitle = title, keys
+        self.hist_panel.show(self.hist_view or "layers", self.hist_layer)
+
+    def action_histograms(self) -> None:
+        """h: the gradient box shows every layer's histograms, then one layer's over time,
+        then the norms again; below `WIDE` the histograms take the side column alone."""
+        views = HIST_VIEWS if self.state.hist_layers else HIST_VIEWS[:2]  # none: nor in time
+        self.hist_view = views[(views.index(self.hist_view) + 1) % len(views)]
+        self.solo = None
+        self._fit()
+
+    def action_hist_layer(self, step: int) -> None:
+        """j / k: the next or the previous layer, for the histograms' time view."""
+        self.hist_layer = (self.hist_layer + step) % max(1, len(self.state.hist_layers))
+        self._fit()
+
     def action_cycle_view(self) -> None:
         """Below `WIDE` columns: each side panel alone, full height, in turn, then the
-        lesson's layout again."""
+        lesson's layout again (the gradient box back at its norms)."""
+        if self.hist_view:
+            self.hist_view = None
+            self._fit()
         if self.has_class("-wide"):
             self.notify("every panel is on screen at this size")
             return

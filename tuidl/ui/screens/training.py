@@ -1,6 +1,6 @@
-"""The training screen: header, loss and metric charts, gradient panel, confusion matrix (for
-classifiers) and task view, for a live run (with controls) or a followed run directory
-(read-only).
+"""The training screen: header, loss and metric charts, gradient panel (h: its histograms),
+confusion matrix (for classifiers) and task view, for a live run (with controls) or a
+followed run directory (read-only).
 
 A timer drains the event source at `REFRESH_HZ` and redraws only what changed, the charts and
 panels at most `CHART_HZ` times a second (at once when the status changes); the engine
@@ -22,7 +22,7 @@ from tuidl.events import Exported, RunStart, Scalars, Status
 from tuidl.rundir import CHECKPOINT, EVENTS
 from tuidl.text import plain, visible
 from tuidl.ui.bridge import EventSource, LiveRun
-from tuidl.ui.screens.side_layout import GRAD_TITLE, SideLayout
+from tuidl.ui.screens.side_layout import SideLayout
 from tuidl.ui.state import RunState
 from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.charts import LossChart, MetricChart
@@ -30,6 +30,7 @@ from tuidl.ui.widgets.confusion import ConfusionView
 from tuidl.ui.widgets.device_panel import DevicePanel
 from tuidl.ui.widgets.grad_panel import GradPanel
 from tuidl.ui.widgets.header import RunHeader
+from tuidl.ui.widgets.histograms import HistogramPanel
 from tuidl.ui.widgets.task_view import TaskViewWidget
 
 # Bounded rates (benchmarks/overhead.py: at 10 Hz the app cost a training run on 2 cores a
@@ -55,6 +56,9 @@ class TrainingScreen(SideLayout, Screen):
         Binding("plus", "more", "more"),  # only once the run has ended: where pause was
         Binding("v", "cycle_view", "view"),
         Binding("l", "toggle_log", "log"),
+        Binding("h", "histograms", "hist", show=False),  # no room left in 80 columns
+        Binding("j", "hist_layer(1)", "next layer", show=False),
+        Binding("k", "hist_layer(-1)", "previous layer", show=False),
         Binding("c", "compare", "compare"),
         Binding("x", "export", "export"),
         Binding("question_mark", "app.help", "help"),
@@ -83,6 +87,8 @@ class TrainingScreen(SideLayout, Screen):
             return len(self.app.screen_stack) > 2 or self._live_alive()
         if action == "more":
             return self._can_go_on()
+        if action == "hist_layer":
+            return self.hist_view is not None
         return True
 
     def _can_go_on(self) -> bool:
@@ -110,6 +116,8 @@ class TrainingScreen(SideLayout, Screen):
         self.lr_seen: dict[str, float] = {}
         self.restarts = self.skipped = self.unreadable = 0  # a followed file's trouble
         self.solo: str | None = None  # v: the side panel shown alone (below WIDE)
+        self.hist_view: str | None = None  # h: the gradient box's histograms, "layers" | "time"
+        self.hist_layer = 0  # j / k: the layer the histograms' time view follows
         self.quit_asked = -1e9  # monotonic time of a first q on a live run
         self.answer_timer = None  # looks for the engine's answer to a steering key …
         self.answer_until = 0.0  # … until then (monotonic time)
@@ -117,8 +125,9 @@ class TrainingScreen(SideLayout, Screen):
             # from the first frame: the key was taken, the process is at work
             self.state.status = "starting"
             self.state.message = "building the data and the model …"
-        # the two panels that move with the layout (see _arrange); always the mounted ones
+        # the panels that move with the layout (see _arrange); always the mounted ones
         self.grad_panel = GradPanel(id="grad-panel")
+        self.hist_panel = HistogramPanel(id="hist-panel")
         self.task_view = TaskViewWidget(id="task-view")
 
     def compose(self) -> ComposeResult:
@@ -131,6 +140,7 @@ class TrainingScreen(SideLayout, Screen):
             with Vertical(id="side"):
                 with VerticalScroll(id="grad-box"):
                     yield self.grad_panel
+                    yield self.hist_panel
                 with VerticalScroll(id="confusion-box"):
                     yield ConfusionView(id="confusion")
                 yield self.task_view
@@ -139,7 +149,7 @@ class TrainingScreen(SideLayout, Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#grad-box").border_title = GRAD_TITLE
+        self._grad_face()
         self.query_one("#confusion-box").border_title = "confusion matrix (validation)"
         self.task_view.border_title = "task view"
         self.query_one(DevicePanel).border_title = "device"

@@ -6,6 +6,10 @@ Which curves a run gets is what its family declares (tuidl.specs: `losses`, `val
 discriminator's and the generator's losses and the shares of modes covered and of
 high-quality samples, word2vec its loss and precision@5.
 
+When an lr changes during the run (a schedule, the lr keys), the loss chart draws the lr in
+use on its right axis (linear, from 0): where the loss falls faster or slower, the lr that
+did it is right above, on the same steps. A constant lr is no line, only the header's figure.
+
 Legends sit outside the data: plotext would draw them over the start of the curves, where a
 loss falls fastest, so the curves go in unlabelled and the row of the x label becomes the key
 (each series in its colour, then the x unit).
@@ -26,6 +30,7 @@ from tuidl.ui.widgets.base import ShowsState
 from tuidl.ui.widgets.colors import as_hex
 
 Line = tuple[str, list, list, "str | None"]  # label, x, y, colour
+LR_COLOURS = ("theme:foreground", "theme:warning")  # lr lines: neutral, a setting, not a result
 THEME_FALLBACK = {"primary": "#0178D4", "success": "#4EBF71", "warning": "#FEA62B",
                   "error": "#B93C5B", "accent": "#FEA62B", "secondary": "#004578"}
 
@@ -106,6 +111,42 @@ def loss_curves(state: RunState) -> list[Line]:
     return lines
 
 
+def lr_curves(state: RunState) -> list[Line]:
+    """The family's lrs in use (its spec's lr keys), once one of them has changed; lrs that
+    move together (a GAN's lr_g and lr_d, left equal) are one line, named by all their keys.
+    Each label ends with an arrow: its axis is the right one."""
+    series = [(key, s) for key, _ in state.spec.lr_keys if (s := state.lr_series.get(key))]
+    if not any(min(s.y) != max(s.y) for _, s in series):
+        return []
+    lines: list[Line] = []
+    for key, s in series:
+        same = next((i for i, line in enumerate(lines) if line[2] == s.y), None)
+        if same is None:
+            lines.append((key, s.x, s.y, LR_COLOURS[len(lines) % len(LR_COLOURS)]))
+        else:
+            label, *rest = lines[same]
+            lines[same] = (f"{label}={key}", *rest)
+    return [(f"{label} \u2192", x, y, colour) for label, x, y, colour in lines]
+
+
+def short(v: float) -> str:
+    """A tick label of at most 4 characters where it can be: 0.01, 5e-3, 0."""
+    text = f"{v:.1g}"
+    if len(text) <= 4:
+        return text
+    mantissa, _, exponent = f"{v:.0e}".partition("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def lr_axis(plt, lines: list[Line]) -> None:
+    """The right axis: 0 to the highest lr shown, three short ticks."""
+    hi = max((y for line in lines for y in line[2] if math.isfinite(y)), default=0.0)
+    if not hi > 0:
+        return
+    plt.ylim(0, hi * 1.04, yside="right")
+    plt.yticks([0, hi / 2, hi], ["0", short(hi / 2), short(hi)], yside="right")
+
+
 def log10s(ys: list[float]) -> list[float]:
     """log10 of each value (NaN where there is none). The charts plot these on a linear axis
     with power-of-ten labels: plotext's own log scale transforms its stored data at every
@@ -152,10 +193,12 @@ class KeyedPlot(PlotextPlot):
     def restyle(self) -> None:
         """Draw again in the current theme's colours."""
 
-    def plot_line(self, x, y, colour: str | None, label: str) -> Line:
-        """Plot one curve; the line for the key, its colour resolved."""
+    def plot_line(self, x, y, colour: str | None, label: str, yside: str = "left") -> Line:
+        """Plot one curve (on the left or the right y axis); the line for the key, its colour
+        resolved."""
         colour = plot_colour(colour, self)
-        self.plt.plot(x, y, marker="braille", **({"color": colour} if colour else {}))
+        self.plt.plot(x, y, marker="braille", yside=yside,
+                      **({"color": colour} if colour else {}))
         return label, x, y, colour
 
     def render(self):
@@ -206,6 +249,10 @@ class LossChart(RunChart):
         lines = loss_curves(state)
         self.keyed = [self.plot_line(x, self._y(y), colour, label)
                       for label, x, y, colour in lines]
+        if lrs := lr_curves(state):  # on the right axis
+            self.keyed += [self.plot_line(x, y, colour, label, "right")
+                           for label, x, y, colour in lrs]
+            lr_axis(plt, lrs)
         step_axis(plt, state, lines)
         if self.log_scale:
             log_ticks(plt, [y for line in lines for y in line[2]])

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import math
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from tuidl.text import fit_tail
 from tuidl.ui.state import RunState
-from tuidl.ui.widgets.base import StateView
+from tuidl.ui.widgets.base import LinesView
 from tuidl.ui.widgets.colors import greys, health_colours
 
 LOG_MIN, LOG_MAX = -8.0, 2.0  # bar axis: 1e-8 … 1e2
@@ -56,31 +57,15 @@ def _frac(norm: float) -> float:
     return min(1.0, max(0.0, (math.log10(norm) - LOG_MIN) / (LOG_MAX - LOG_MIN)))
 
 
-class GradPanel(StateView):
+class GradPanel(LinesView):
     DEFAULT_CSS = "GradPanel { height: auto; }"
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.detail = "full"
         self.hint = "v: each layer"  # the key that shows every layer, after the headline
         self.profile = False  # the headline adds a one-line profile of the layers
         self._cache: dict[tuple, list[Text]] = {}  # (width, detail) -> lines, for one state
         self._cached_for: tuple = ()
-
-    def set_detail(self, detail: str) -> None:
-        if detail != self.detail:
-            self.detail = detail
-            self.refresh(layout=True)
-
-    def height_for(self, width: int, detail: str | None = None) -> int:
-        """The lines the panel needs at `width` columns and that level of detail."""
-        return len(self.lines(width, detail))
-
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return max(1, len(self.lines(width)))
-
-    def render(self) -> Text:
-        return Text("\n").join(self.lines(self.size.width or 40))
 
     def lines(self, width: int, detail: str | None = None) -> list[Text]:
         """The panel's content as lines of at most `width` cells (worked out once per state,
@@ -191,7 +176,7 @@ def _bars(s: RunState, width: int, detail: str, colours: dict[str, str]) -> list
         shown = norm if math.isfinite(norm) else next(
             (v for v in reversed(hist) if math.isfinite(v)), norm)
         filled = int(round(_frac(shown) * bar_w))
-        shown_name = set_cell_size(name, name_w) if cell_len(name) > name_w else name
+        shown_name = fit_tail(name, name_w)
         line = Text.assemble((" " * (name_w - cell_len(shown_name)) + shown_name + " ",
                               "bold"))
         faded = "" if math.isfinite(norm) else "dim "  # the last finite reading's bar

@@ -33,8 +33,9 @@ class RunHeader(StateView):
         parts = [(f" {s.preset[:24] or '…'} ", "bold reverse", 0),
                  (f" {s.status} ", STATUS_STYLE.get(s.status, "bold"), 0),
                  (f" {s.device} ", "dim", 7),
-                 (f" epoch {s.epoch}/{s.epochs}", "", 4),
-                 (f" step {s.step}/{s.total_steps} ", "", 1)]
+                 (f" epoch {s.epoch}" + (f"/{s.epochs}" if s.epochs else ""), "", 4),
+                 (f" step {s.step}" + (f"/{s.total_steps}" if s.total_steps else "") + " ", "",
+                  1)]
         lrs = [(key, s.metrics[key]) for key, _ in s.spec.lr_keys if key in s.metrics]
         if lrs:
             parts.append((" " + " ".join(f"{k} {v:.3g}" for k, v in lrs) + " ", "", 3))
