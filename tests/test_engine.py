@@ -140,3 +140,24 @@ def test_throughput_counts_training_time_not_the_time_spent_paused(tmp_path):
     print(f"samples/s running {running:.0f}, single step after a pause {single:.0f}")
     # a step of 128 samples over a second would read < 128/s; the step itself takes ms
     assert single > 2000 and single > running / 20, rates
+
+
+def test_a_run_flushes_denormals_to_zero_and_then_leaves_the_mode_as_it_was(train):
+    """Adam's moments of weight-decayed units fall under 1.2e-38, where x86 computes in
+    microcode (the default Adam kernels 3-6x slower a step; benchmarks/denormals.py): a run
+    has the CPU treat such values as zero while it trains, and a program that runs tuidl
+    in-process gets its own mode back (hypothesis, for one, refuses to run without
+    subnormals)."""
+    from tuidl.engine.device import flushing
+    seen = []
+
+    def sink(event):
+        if event.type == "scalars":
+            seen.append(flushing())
+    assert not flushing()
+    from tuidl.runner import execute, prepare
+    import tempfile
+    with tempfile.TemporaryDirectory() as root:
+        execute(prepare("xor-mlp", ["epochs=1"]), out_root=root, sinks=[sink])
+    assert seen and all(seen)
+    assert not flushing()

@@ -139,10 +139,11 @@ def lr_find(preset: str, sets: list[str] | None = None, *, min_lr: float = 1e-6,
         raise TuidlError(f"{prep.preset.name}: the {spec.name} family's loss does not fall "
                          "as it learns, so a range test reads nothing in it; tune its lrs "
                          "with `tuidl compare --vary`")
-    task = _build(prep)
+    from tuidl.engine.device import denormals_flushed
     result = LrFindResult(prep.preset.name, spec.name, min_lr, max_lr, steps)
     t0 = time.perf_counter()
-    _train(task, prep.config, result, on_step)
+    with denormals_flushed():  # as a run trains
+        _train(_build(prep), prep.config, result, on_step)
     result.seconds = time.perf_counter() - t0
     analyse(result)
     return result

@@ -106,8 +106,8 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
 
     from tuidl.engine import distributed
     from tuidl.engine.control import Control
-    from tuidl.engine.device import (keep_freed_memory, resolve_device, seed_everything,
-                                     set_cpu_threads)
+    from tuidl.engine.device import (denormals_flushed, keep_freed_memory, resolve_device,
+                                     seed_everything, set_cpu_threads)
 
     control = control or Control()
     config = prep.config
@@ -120,8 +120,9 @@ def execute(prep: Prepared, *, out_root: str = "runs", run_dir: str | None = Non
     seed_everything(config["seed"])
     distributed.start(world, device)
     try:
-        return _execute(prep, world, device, out_root, run_dir, sinks, control, name,
-                        Limits(max_steps, trust), tensorboard)
+        with denormals_flushed():  # the CPU's share of the work, on a GPU run too
+            return _execute(prep, world, device, out_root, run_dir, sinks, control, name,
+                            Limits(max_steps, trust), tensorboard)
     finally:
         distributed.stop(world)
 
