@@ -310,107 +310,13 @@ def _launch(nproc: int, preset, sets, epochs, device, seed, out_dir, as_json, qu
     raise typer.Exit(launch(nproc, args))
 
 
-EXPORT_KINDS = ("weights", "tensorboard")
+from tuidl.cli_export import export_cmd  # noqa: E402  (its own module: two kinds of export)
 
+app.command("export")(export_cmd)
 
-@app.command("export")
-def export_cmd(
-    kind: Annotated[Optional[str], typer.Argument(
-        metavar="KIND", show_default=False,
-        help="weights (the default): weights, word vectors, samples from the run's "
-             "checkpoint; tensorboard: TensorBoard event files from its events.jsonl, into "
-             "RUN_DIR/tensorboard/ (needs pip install 'tuidl[tensorboard]').")] = None,
-    run_dir: Annotated[Optional[str], typer.Argument(
-        metavar="RUN_DIR", show_default=False, help="A run directory.")] = None,
-) -> None:
-    """Write a run's exports: `tuidl export RUN_DIR` (weights), `tuidl export tensorboard
-    RUN_DIR`."""
-    from pathlib import Path
-    if kind is None:
-        fail("export needs a run directory: tuidl export [KIND] RUN_DIR")
-    if run_dir is None:  # one argument: the run directory (what `export` always took)
-        if kind in EXPORT_KINDS and not Path(kind).is_dir():
-            fail(f"export {kind} needs a run directory: tuidl export {kind} RUN_DIR")
-        kind, run_dir = "weights", kind
-    if kind not in EXPORT_KINDS:
-        fail(f"unknown export kind '{visible(kind)}'; give one of {', '.join(EXPORT_KINDS)} "
-             "(or only a RUN_DIR, for weights)")
-    if kind == "tensorboard":
-        _export_tensorboard(run_dir)
-        return
-    from tuidl.runner import export_run
-    try:
-        files = export_run(run_dir)
-    except TuidlError as e:
-        fail(str(e))
-    wrote = ", ".join(files) or "nothing new"
-    out.print(visible(f"{run_dir}: wrote {wrote}"), highlight=False, markup=False,
-              soft_wrap=True)
+from tuidl.cli_compare import compare_cmd  # noqa: E402  (its own module: a table to print)
 
-
-def _export_tensorboard(run_dir: str) -> None:
-    """`tuidl export tensorboard RUN_DIR`: convert events.jsonl, say where it went."""
-    from tuidl.tensorboard import export_tensorboard
-    try:
-        done = export_tensorboard(run_dir)
-    except TuidlError as e:
-        fail(str(e))
-    counts = ", ".join(f"{n} {what}" for what, n in done.written.items()) or "no figures"
-    out.print(visible(f"{run_dir}: wrote {done.file.relative_to(done.folder.parent)} "
-                      f"({counts}); view it with: tensorboard --logdir {done.folder}"),
-              highlight=False, markup=False, soft_wrap=True)
-
-
-@app.command("compare")
-def compare_cmd(
-    preset: Annotated[str, typer.Argument(help="Preset name or path to a preset .toml file.",
-                                          autocompletion=complete_preset)],
-    vary: Annotated[list[str], typer.Option(
-        help="A hyperparameter and its values: --vary optimizer=sgd,adam (repeatable; every "
-             "combination runs).")],
-    set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", "-s", help="Override a hyperparameter in every variant.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Number of epochs.")] = None,
-    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed (the same for all).")] = None,
-    out_dir: Annotated[str, typer.Option("--out", help="Where the comparison goes.")] = "runs",
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result.")] = False,
-) -> None:
-    """Train a preset once per combination of --vary values and compare them in a table."""
-    check_out_dir(out_dir)
-    from tuidl.compare import plan, primary_metric, run_all
-    try:
-        variants = plan(preset, vary, set_ or [], epochs=epochs, device=device, seed=seed)
-        name = variants[0].prepared.preset.name
-
-        def done(v, summary):
-            if not as_json:
-                line = f"{v.label}: {summary['status']} in {summary['seconds']:.1f}s"
-                err.print(visible(line), highlight=False, markup=False)
-        folder, results = run_all(variants, out_dir, name, done)
-    except TuidlError as e:
-        fail(str(e))
-    if as_json:
-        print(json.dumps({"preset": name, "dir": str(folder), "runs": results}))
-        return
-    table = Table(box=None, pad_edge=False, title=plain(f"{name}: {len(results)} variants"))
-    spec = variants[0].prepared.preset.spec
-    prim_key = next((p[0] for r in results if (p := primary_metric(spec, r["metrics"]))),
-                    "metric")
-    # runs named by what differs (as on the compare screen); metrics by their keys in
-    # summary.json and metrics.csv, the one naming every table uses
-    loss_key = f"train_{spec.loss_key}"
-    for col in ("run", "status", loss_key, "val_loss", prim_key, "seconds", "gradients"):
-        table.add_column(col, no_wrap=True)
-    for r in results:
-        m = r["metrics"]
-        table.add_row(plain(r["variant"]), r["status"], _num(m.get(loss_key)),
-                      _num(m.get("val_loss")), _num(m.get(prim_key)), f"{r['seconds']:.1f}",
-                      (r.get("diagnosis") or {}).get("verdict", ""))
-    out.print(table)
-    out.print(visible(f"runs and compare.json in {folder}"), highlight=False, markup=False,
-              soft_wrap=True)
-
+app.command("compare")(compare_cmd)
 
 from tuidl.cli_lesson import lesson_cmd  # noqa: E402  (its own module: the command is long)
 
@@ -419,10 +325,6 @@ app.command("lesson")(lesson_cmd)
 from tuidl.cli_lrfind import lr_find_cmd  # noqa: E402  (the range test: torch loads inside)
 
 app.command("lr-find")(lr_find_cmd)
-
-
-def _num(x) -> str:
-    return "" if x is None else f"{x:.4g}"
 
 
 def main() -> None:

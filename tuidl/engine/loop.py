@@ -25,17 +25,17 @@ from tuidl.engine.distributed import SINGLE, World, shard
 from tuidl.engine.early_stop import EarlyStopping
 from tuidl.engine.faults import (disk_message, first_bad_layer, first_bad_step,
                                  is_disk_error, is_out_of_memory, out_of_memory_message)
-from tuidl.engine.gradstats import lookup_layers, named_layers
+from tuidl.engine.gradstats import lookup_layers
 from tuidl.engine.meter import Meter
+from tuidl.engine.reporting import Reporting
+from tuidl.engine.schedule import Schedule
 from tuidl.engine.settings import RunSettings
 from tuidl.engine.signals import signal_name
-from tuidl.engine.schedule import Schedule
 from tuidl.engine.steering import Steering
 from tuidl.engine.task import PROBES, Step, Task
 from tuidl.engine.updater import Updater
-from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, Event,
-                          GradStats, Histograms, RunStart, Scalars, Status, Summary, System,
-                          TaskView, TimeGrads)
+from tuidl.events import (ActivationHealth, Confusion, EvalMetrics, Event, Status, Summary,
+                          TaskView)
 
 
 CHECKPOINT_EVERY_S = 2.0
@@ -43,7 +43,7 @@ ACTIVATIONS_EVERY = 5  # evals between activation-health readings
 HISTOGRAMS_EVERY = 5  # logged steps between gradient and weight histograms (the first is one)
 
 
-class Engine(Steering):
+class Engine(Reporting, Steering):
     def __init__(self, task: Task, config: dict[str, Any], emit: Callable[[Event], None],
                  *, preset: str = "", lesson: str = "", run_dir: str | None = None,
                  control: Control | None = None,
@@ -135,24 +135,6 @@ class Engine(Steering):
             raise TuidlError(f"{path}: a damaged checkpoint ({type(e).__name__} in its "
                              "state); restore the file or start the run again") from None
         self.step, self.epoch, self.batch, self.n_evals = position
-
-    # -- events ---------------------------------------------------------------------------
-    def _emit(self, cls, **kw) -> None:
-        self.emit(cls(step=self.step, epoch=self.epoch, **kw))
-
-    def _run_start(self) -> None:
-        layers = []
-        for name, model in self.task.models.items():
-            prefix = f"{name}." if len(self.task.models) > 1 else ""
-            for lname, params in named_layers(model, prefix):
-                layers.append({"name": lname, "params": sum(p.numel() for p in params),
-                               "shape": [list(p.shape) for p in params]})
-        self._emit(RunStart, preset=self.preset, family=self.task.family, config=self.config,
-                   device=str(self.task.device), layers=layers,
-                   total_params=sum(layer["params"] for layer in layers),
-                   steps_per_epoch=self.task.steps_per_epoch,
-                   total_steps=self.task.steps_per_epoch * self.epochs, run_dir=self.run_dir,
-                   lesson=self.lesson, warnings=list(self.task.warnings))
 
     # -- loop -----------------------------------------------------------------------------
     def run(self) -> Summary:
@@ -309,63 +291,10 @@ class Engine(Steering):
         where = f" (first non-finite layer: {layer})" if layer else ""
         return f"{what} went NaN/inf at step {step}{where}; {remedy}"
 
-    def _log(self, sums: dict[str, float], count: int, rate: float) -> bool:
-        captured, probes = self.updater.captured, self.updater.probes
-        probed = [name for name in probes if name in captured]
-        flat = [captured[name] for name in probed]
-        time_grads, self.time_grads = self.time_grads, None  # dL/dh_t of a recurrent model
-        if time_grads is not None:
-            flat.append(time_grads)
-        host = [t.detach().cpu().tolist() for t in flat]  # statistics: computed on the device
-        if time_grads is not None:
-            self._emit(TimeGrads, norm=(through_time := host.pop()))
-            self.diagnoser.through_time(through_time)
-        values = {k: v / count for k, v in sums.items()}
-        values.update(self._lrs())
-        values[f"{self.task.unit}_per_s"] = rate
-        self._emit(Scalars, values=values)
-        reading = self.sampler.take() if self.sampler is not None else None
-        if reading is not None:  # at most one a second, made in the sampler's thread
-            self._emit(System, **reading)
-        if host:
-            stats = [row for name, block in zip(probed, host)
-                     for row in probes[name].layers(block)]
-            names = [n for name in probed for n in probes[name].names]
-            norms = [s[0] for s in stats]
-            self._emit(GradStats, layers=names, norm=norms, mean_abs=[s[1] for s in stats],
-                       max_abs=[s[2] for s in stats], weight_norm=[s[3] for s in stats],
-                       update_ratio=[s[4] for s in stats])
-            progress = self.spec.loss_shows_progress
-            self._diagnose(names, norms, values.get(self.spec.loss_key) if progress else None)
-        if hists := self.updater.histograms:
-            self._emit_histograms(hists)
-        self.updater.captured, self.updater.histograms = {}, {}
-        return all(math.isfinite(v) for v in values.values())
-
-    def _emit_histograms(self, hists: dict[str, torch.Tensor]) -> None:
-        """One Histograms event for every model's layers (one copy to the host)."""
-        probes = self.updater.probes
-        names = [n for name in hists for n in probes[name].names]
-        both = torch.cat(list(hists.values()), dim=1).tolist()  # [2, layers, bins]
-        self._emit(Histograms, layers=names, grad=both[0], weight=both[1])
-
     def _activations_due(self) -> bool:
         """Activation health every ACTIVATIONS_EVERY evals, and at the first and the last."""
         return (self.n_evals == 1 or self.n_evals % ACTIVATIONS_EVERY == 0
                 or self.epoch >= self.epochs)
-
-    def _diagnose(self, names: list[str], norms: list[float], loss: float | None) -> None:
-        """Fold a reading into the diagnosis; emit it when a layer's state changes."""
-        previous = self.diagnoser.last
-        d = self.diagnoser.update(names, norms, loss)
-        if previous is None or ((previous.verdict, previous.states, previous.layers)
-                                != (d.verdict, d.states, d.layers)):
-            self._emit(DiagnosisEvent, **d.as_dict())
-
-    def _lrs(self) -> dict[str, float]:
-        """Each optimizer's lr in use, under the key its family's spec names (lr, lr_g…)."""
-        return {self.spec.lr_of(name): opt.param_groups[0]["lr"]
-                for name, opt in self.task.optimizers.items()}
 
     def _view_due(self) -> bool:
         """The task view at the first eval, every `view_every` evals and at the last: decided
