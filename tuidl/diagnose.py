@@ -153,6 +153,16 @@ class Diagnoser:
                 and self.loss_first is not None and self.loss_first > 0  # NaN: unknown
                 and min(self.losses) >= STALLED * self.loss_first)
 
+    def changed(self, layers: list[str], norms: list[float],
+                loss: float | None = None) -> Diagnosis | None:
+        """`update`, and the diagnosis only when a layer's state changed (what a run emits)."""
+        previous = self.last
+        d = self.update(layers, norms, loss)
+        if previous is None or ((previous.verdict, previous.states, previous.layers)
+                                != (d.verdict, d.states, d.layers)):
+            return d
+        return None
+
     def update(self, layers: list[str], norms: list[float],
                loss: float | None = None) -> Diagnosis:
         self.readings += 1

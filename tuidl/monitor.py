@@ -36,7 +36,8 @@ from torch import nn
 
 from tuidl.diagnose import Diagnoser
 from tuidl.engine.activations import ActivationProbe
-from tuidl.engine.gradstats import GradStatsProbe, lookup_layers, named_layers
+from tuidl.engine.gradstats import (GradStatsProbe, layer_table, lookup_layers,
+                                    named_layers)
 from tuidl.events import (ActivationHealth, Confusion, DiagnosisEvent, EvalMetrics, GradStats,
                           Histograms, RunStart, Scalars, Status, Summary, System)
 from tuidl.specs import spec_of
@@ -128,8 +129,7 @@ class Monitor:
         if self.optimizer is not None and hook_optimizer:
             self.hooks.append(self.optimizer.register_step_pre_hook(self._before_step))
             self.hooks.append(self.optimizer.register_step_post_hook(self._after_step))
-        layers = [{"name": n, "params": sum(p.numel() for p in ps),
-                   "shape": [list(p.shape) for p in ps]} for n, ps in named_layers(self.model)]
+        layers = layer_table(self.model)
         self._emit(RunStart, preset=self.name, family=FAMILY, config=self.config,
                    device=str(self.device), layers=layers,
                    total_params=sum(layer["params"] for layer in layers),
@@ -237,10 +237,7 @@ class Monitor:
         self.captured = self.hist = None
 
     def _diagnose(self, step: int, norms: list[float], loss: float | None) -> None:
-        previous = self.diagnoser.last
-        d = self.diagnoser.update(self.probe.names, norms, loss)
-        if previous is None or ((previous.verdict, previous.states, previous.layers)
-                                != (d.verdict, d.states, d.layers)):
+        if (d := self.diagnoser.changed(self.probe.names, norms, loss)) is not None:
             self._emit(DiagnosisEvent, step=step, **d.as_dict())
 
     def _activations(self, step: int) -> None:

@@ -26,6 +26,13 @@ def named_layers(model: nn.Module, prefix: str = "") -> list[tuple[str, list[nn.
     return layers
 
 
+def layer_table(model: nn.Module, prefix: str = "") -> list[dict]:
+    """The run_start event's layers: name, parameter count and parameter shapes each."""
+    return [{"name": name, "params": sum(p.numel() for p in params),
+             "shape": [list(p.shape) for p in params]}
+            for name, params in named_layers(model, prefix)]
+
+
 def lookup_layers(models: dict[str, nn.Module]) -> set[str]:
     """The layers that are lookup tables (embeddings), named as `named_layers` names them."""
     several = len(models) > 1

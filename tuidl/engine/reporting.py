@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from tuidl.engine.gradstats import named_layers
+from tuidl.engine.gradstats import layer_table
 from tuidl.events import (DiagnosisEvent, GradStats, Histograms, RunStart, Scalars, System,
                           TimeGrads)
 
@@ -22,12 +22,9 @@ class Reporting:
         self.emit(cls(step=self.step, epoch=self.epoch, **kw))
 
     def _run_start(self) -> None:
-        layers = []
-        for name, model in self.task.models.items():
-            prefix = f"{name}." if len(self.task.models) > 1 else ""
-            for lname, params in named_layers(model, prefix):
-                layers.append({"name": lname, "params": sum(p.numel() for p in params),
-                               "shape": [list(p.shape) for p in params]})
+        several = len(self.task.models) > 1
+        layers = [row for name, model in self.task.models.items()
+                  for row in layer_table(model, f"{name}." if several else "")]
         self._emit(RunStart, preset=self.preset, family=self.task.family, config=self.config,
                    device=str(self.task.device), layers=layers,
                    total_params=sum(layer["params"] for layer in layers),
@@ -77,10 +74,7 @@ class Reporting:
 
     def _diagnose(self, names: list[str], norms: list[float], loss: float | None) -> None:
         """Fold a reading into the diagnosis; emit it when a layer's state changes."""
-        previous = self.diagnoser.last
-        d = self.diagnoser.update(names, norms, loss)
-        if previous is None or ((previous.verdict, previous.states, previous.layers)
-                                != (d.verdict, d.states, d.layers)):
+        if (d := self.diagnoser.changed(names, norms, loss)) is not None:
             self._emit(DiagnosisEvent, **d.as_dict())
 
     def _lrs(self) -> dict[str, float]:
